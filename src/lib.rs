@@ -1,1 +1,179 @@
-pub fn x(){}
+//! The napi surface: argument conversion, promises and error objects only. The work is
+//! in the modules below.
+
+mod base64url;
+mod claims;
+mod error;
+mod fetch;
+mod identity;
+mod json_object;
+mod jwks;
+mod key_store;
+mod options;
+mod stats;
+mod token;
+mod token_cache;
+mod verifier;
+
+mod js;
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Options of `verifyIdToken` and `prefetchKeys`.
+#[napi(object)]
+pub struct VerifyOptions {
+    /// Must equal the token's `iss`; discovery reads `${issuer}/.well-known/openid-configuration`.
+    pub issuer: String,
+    /// The token's `aud` must contain one of these.
+    pub audience: Either<String, Vec<String>>,
+    /// Skips discovery.
+    pub jwks_uri: Option<String>,
+    /// Allowed `alg` values. Default: RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 EdDSA.
+    pub algorithms: Option<Vec<String>>,
+    /// Seconds of clock skew allowed on exp, nbf and iat. Default 30, at most 60.
+    pub clock_tolerance: Option<f64>,
+    /// Claims that must be present. Default: iat, exp, sub, email.
+    pub required_claims: Option<Vec<String>>,
+}
+
+impl From<VerifyOptions> for options::VerifyOptions {
+    fn from(o: VerifyOptions) -> Self {
+        options::VerifyOptions {
+            issuer: o.issuer,
+            audience: match o.audience {
+                Either::A(one) => vec![one],
+                Either::B(many) => many,
+            },
+            jwks_uri: o.jwks_uri,
+            algorithms: o.algorithms,
+            clock_tolerance: o.clock_tolerance,
+            required_claims: o.required_claims,
+        }
+    }
+}
+
+fn verifier_for(env: &Env, raw_options: Unknown<'_>) -> std::result::Result<Arc<verifier::Verifier>, error::Error> {
+    // Converted here rather than by the macro so that a bad options object rejects the
+    // promise with ERR_INVALID_OPTIONS instead of throwing synchronously.
+    let options = unsafe { <VerifyOptions as FromNapiValue>::from_napi_value(env.raw(), raw_options.raw()) }
+        .map_err(|e| error::Error::new(error::Code::InvalidOptions, format!("the options are invalid: {}", e.reason)))?;
+    verifier::for_options(&options.into())
+}
+
+/// Verifies an OIDC ID token and resolves with its claims. Rejects with an Error whose
+/// `code` is one of the ERR_* codes; the message never contains the token or its claims.
+#[napi(
+    catch_unwind,
+    ts_args_type = "token: string, options: VerifyOptions",
+    ts_return_type = "Promise<Record<string, unknown>>"
+)]
+pub fn verify_id_token(env: &Env, token: Unknown<'_>, options: Unknown<'_>) -> Result<js::Raw> {
+    let token = match js::string(&env, &token) {
+        Some(token) => token,
+        None => {
+            return js::settled(env, Err(error::Error::new(error::Code::JwsInvalid, "the token is not a string")))
+        }
+    };
+    let verifier = match verifier_for(env, options) {
+        Ok(v) => v,
+        Err(e) => return js::settled(env, Err(e)),
+    };
+    // The proxy resends the same token on every request: answer those without a hop.
+    if let Some(claims) = verifier.cached(&token) {
+        return js::settled(env, Ok(claims));
+    }
+    let work = async move {
+        // Run apart so that a panic becomes ERR_INTERNAL instead of aborting Node.
+        let outcome = tokio::spawn(async move { verifier.verify(&token).await }).await;
+        Ok(outcome.unwrap_or_else(|_| Err(js::internal())))
+    };
+    let promise = env.spawn_future_with_callback(work, |env, outcome| js::claims_or_error(env, outcome))?;
+    Ok(js::Raw(promise.value().value))
+}
+
+/// Fetches the issuer's discovery document and JWKS into the shared cache. Resolves
+/// when keys are held; rejects with ERR_ISSUER_UNAVAILABLE (or ERR_INVALID_OPTIONS)
+/// otherwise. Meant for start-up, where a failure should be logged, not fatal.
+#[napi(catch_unwind, ts_args_type = "options: VerifyOptions", ts_return_type = "Promise<void>")]
+pub fn prefetch_keys(env: &Env, options: Unknown<'_>) -> Result<js::Raw> {
+    let verifier = match verifier_for(env, options) {
+        Ok(v) => v,
+        Err(e) => return js::settled_unit(env, Err(e)),
+    };
+    let work = async move {
+        let outcome = tokio::spawn(async move { verifier.store().prefetch().await.map(|_| ()) }).await;
+        Ok(outcome.unwrap_or_else(|_| Err(js::internal())))
+    };
+    let promise = env.spawn_future_with_callback(work, |env, outcome| js::unit_or_error(env, outcome))?;
+    Ok(js::Raw(promise.value().value))
+}
+
+#[napi(object)]
+pub struct IdentityOptions {
+    /// Email domains allowed to sign in (exact, case-insensitive). Empty: any.
+    pub allowed_domains: Option<Vec<String>>,
+    /// Claim that holds the user entity name. Default: the email's local part.
+    pub user_name_claim: Option<String>,
+    /// Claim that lists the user's groups, for ownership refs.
+    pub groups_claim: Option<String>,
+    /// Namespace of the user and of groups given without one. Default `default`.
+    pub namespace: Option<String>,
+}
+
+#[napi(object)]
+pub struct Profile {
+    pub email: Option<String>,
+    pub display_name: Option<String>,
+    pub picture: Option<String>,
+}
+
+#[napi(object)]
+pub struct Identity {
+    pub profile: Profile,
+    pub user_entity_name: String,
+    /// `user:<namespace>/<name>`
+    pub user_entity_ref: String,
+    /// The user ref, then `group:<namespace>/<name>` for each group.
+    pub ownership_entity_refs: Vec<String>,
+    /// `openid.net/iss`, `openid.net/sub`, `openid.net/email`.
+    pub annotations: HashMap<String, String>,
+}
+
+/// Turns verified claims into the Backstage sign-in identity. Throws an Error with a
+/// `code` (ERR_IDENTITY_*, ERR_INVALID_OPTIONS) when no valid identity follows.
+#[napi(catch_unwind, ts_args_type = "claims: Record<string, unknown>, options?: IdentityOptions")]
+pub fn resolve_identity(env: &Env, claims: serde_json::Value, options: Option<IdentityOptions>) -> Result<Identity> {
+    let serde_json::Value::Object(claims) = claims else {
+        return Err(js::error(env, &error::Error::new(error::Code::InvalidOptions, "claims must be an object")));
+    };
+    let options = options.map_or_else(identity::IdentityOptions::default, |o| identity::IdentityOptions {
+        allowed_domains: o.allowed_domains.unwrap_or_default(),
+        user_name_claim: o.user_name_claim,
+        groups_claim: o.groups_claim,
+        namespace: o.namespace,
+    });
+    let id = identity::resolve(&claims, &options).map_err(|e| js::error(env, &e))?;
+    Ok(Identity {
+        profile: Profile { email: id.profile.email, display_name: id.profile.display_name, picture: id.profile.picture },
+        user_entity_name: id.user_entity_name,
+        user_entity_ref: id.user_entity_ref,
+        ownership_entity_refs: id.ownership_entity_refs,
+        annotations: id.annotations.into_iter().collect(),
+    })
+}
+
+/// Process-wide counters since start: key and token cache hits and misses, discovery and
+/// JWKS fetches by result, verifications by result.
+#[napi]
+pub fn cache_stats() -> HashMap<String, f64> {
+    stats::snapshot().into_iter().map(|(name, n)| (name.to_owned(), n as f64)).collect()
+}
+
+/// Every error code this package produces.
+#[napi]
+pub fn error_codes() -> Vec<&'static str> {
+    error::Code::ALL.iter().map(|c| c.as_str()).collect()
+}

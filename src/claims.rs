@@ -1,0 +1,239 @@
+//! Claim rules for an OIDC ID token (OIDC Core 3.1.3.7 and RFC 7519 section 4.1).
+//! jsonwebtoken's `Validation` checks some claims only when present and none of the
+//! types strictly, so the rules live here, each one explicit.
+
+use crate::error::{Error, Result};
+use serde_json::{Map, Value};
+
+pub struct ClaimRules {
+    pub issuer: String,
+    pub audiences: Vec<String>,
+    /// Seconds of clock skew allowed on exp, nbf and iat.
+    pub clock_tolerance: f64,
+    /// Claims that must be present and not null, besides iss, aud and exp, which always are.
+    pub required: Vec<String>,
+}
+
+/// When a verified token stops being valid, for the verified-token cache.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Lifetime {
+    pub exp: f64,
+    pub nbf: Option<f64>,
+}
+
+impl Lifetime {
+    pub fn valid_at(&self, now: f64, tolerance: f64) -> bool {
+        now <= self.exp + tolerance && self.nbf.is_none_or(|nbf| now + tolerance >= nbf)
+    }
+}
+
+fn present<'a>(claims: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+    claims.get(name).filter(|v| !v.is_null())
+}
+
+fn number(claims: &Map<String, Value>, name: &str) -> Result<Option<f64>> {
+    match present(claims, name) {
+        None => Ok(None),
+        Some(Value::Number(n)) => match n.as_f64() {
+            Some(f) if f.is_finite() => Ok(Some(f)),
+            _ => Err(Error::claim(name, format!("the {name} claim is not a finite number"))),
+        },
+        Some(_) => Err(Error::claim(name, format!("the {name} claim is not a number"))),
+    }
+}
+
+fn string<'a>(claims: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>> {
+    match present(claims, name) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(Error::claim(name, format!("the {name} claim is not a string"))),
+    }
+}
+
+pub fn check(claims: &Map<String, Value>, rules: &ClaimRules, now: f64) -> Result<Lifetime> {
+    let tolerance = rules.clock_tolerance;
+
+    match string(claims, "iss")? {
+        None => return Err(Error::claim("iss", "the iss claim is missing")),
+        Some(iss) if iss != rules.issuer => {
+            return Err(Error::claim("iss", "the iss claim does not match the configured issuer"))
+        }
+        Some(_) => {}
+    }
+
+    let audiences: Vec<&str> = match present(claims, "aud") {
+        None => return Err(Error::claim("aud", "the aud claim is missing")),
+        Some(Value::String(aud)) => vec![aud.as_str()],
+        Some(Value::Array(items)) if !items.is_empty() => {
+            let mut auds = Vec::with_capacity(items.len());
+            for item in items {
+                match item {
+                    Value::String(aud) => auds.push(aud.as_str()),
+                    _ => return Err(Error::claim("aud", "the aud claim holds a value that is not a string")),
+                }
+            }
+            auds
+        }
+        Some(_) => return Err(Error::claim("aud", "the aud claim is not a string or a non-empty array of strings")),
+    };
+    if !audiences.iter().any(|aud| rules.audiences.iter().any(|want| want == aud)) {
+        return Err(Error::claim("aud", "the aud claim does not contain the configured audience"));
+    }
+
+    // OIDC Core 3.1.3.7 steps 4 and 5: with several audiences the token must say which
+    // party it was issued to, and that party must be us.
+    match string(claims, "azp")? {
+        None if audiences.len() > 1 => {
+            return Err(Error::claim("azp", "the token has several audiences but no azp claim"))
+        }
+        Some(azp) if !rules.audiences.iter().any(|want| want == azp) => {
+            return Err(Error::claim("azp", "the azp claim is not the configured audience"))
+        }
+        _ => {}
+    }
+
+    let exp = match number(claims, "exp")? {
+        None => return Err(Error::claim("exp", "the exp claim is missing")),
+        Some(exp) => exp,
+    };
+    if now > exp + tolerance {
+        return Err(Error::new(crate::error::Code::JwtExpired, "the token has expired (exp is in the past)"));
+    }
+
+    if let Some(iat) = number(claims, "iat")? {
+        if iat > now + tolerance {
+            return Err(Error::claim("iat", "the iat claim is in the future"));
+        }
+    }
+
+    let nbf = number(claims, "nbf")?;
+    if let Some(nbf) = nbf {
+        if nbf > now + tolerance {
+            return Err(Error::claim("nbf", "the token is not valid yet (nbf is in the future)"));
+        }
+    }
+
+    string(claims, "sub")?;
+    string(claims, "email")?;
+
+    for name in &rules.required {
+        if present(claims, name).is_none() {
+            return Err(Error::claim(name, format!("the required {name} claim is missing")));
+        }
+    }
+
+    Ok(Lifetime { exp, nbf })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Code;
+    use serde_json::json;
+
+    const NOW: f64 = 1_700_000_000.0;
+
+    fn rules() -> ClaimRules {
+        ClaimRules {
+            issuer: "https://issuer.example".into(),
+            audiences: vec!["backstage".into()],
+            clock_tolerance: 30.0,
+            required: vec!["iat".into(), "exp".into(), "sub".into(), "email".into()],
+        }
+    }
+
+    fn good() -> Value {
+        json!({"iss": "https://issuer.example", "aud": "backstage", "sub": "u1", "email": "a@b.c",
+               "iat": NOW - 10.0, "exp": NOW + 300.0})
+    }
+
+    fn with(patch: Value) -> Map<String, Value> {
+        let mut claims = good().as_object().unwrap().clone();
+        for (k, v) in patch.as_object().unwrap() {
+            if v == "DELETE" {
+                claims.remove(k);
+            } else {
+                claims.insert(k.clone(), v.clone());
+            }
+        }
+        claims
+    }
+
+    fn failure(patch: Value) -> (Code, Option<String>) {
+        let e = check(&with(patch), &rules(), NOW).unwrap_err();
+        (e.code, e.claim)
+    }
+
+    #[test]
+    fn accepts_a_valid_token_and_reports_its_lifetime() {
+        let life = check(&with(json!({"nbf": NOW - 5.0})), &rules(), NOW).unwrap();
+        assert_eq!(life, Lifetime { exp: NOW + 300.0, nbf: Some(NOW - 5.0) });
+        check(&with(json!({"exp": NOW + 0.5, "iat": NOW + 29.5})), &rules(), NOW).unwrap();
+    }
+
+    #[test]
+    fn iss_must_match_exactly() {
+        assert_eq!(failure(json!({"iss": "https://issuer.example/"})), (Code::JwtClaimValidationFailed, Some("iss".into())));
+        assert_eq!(failure(json!({"iss": "DELETE"})), (Code::JwtClaimValidationFailed, Some("iss".into())));
+        assert_eq!(failure(json!({"iss": ["https://issuer.example"]})), (Code::JwtClaimValidationFailed, Some("iss".into())));
+    }
+
+    #[test]
+    fn aud_must_contain_ours_and_be_well_typed() {
+        assert_eq!(failure(json!({"aud": "other"})).1, Some("aud".into()));
+        assert_eq!(failure(json!({"aud": "DELETE"})).1, Some("aud".into()));
+        assert_eq!(failure(json!({"aud": []})).1, Some("aud".into()));
+        assert_eq!(failure(json!({"aud": ["backstage", 1]})).1, Some("aud".into()));
+        assert_eq!(failure(json!({"aud": {"backstage": true}})).1, Some("aud".into()));
+        check(&with(json!({"aud": ["backstage"]})), &rules(), NOW).unwrap();
+    }
+
+    #[test]
+    fn several_audiences_need_our_azp() {
+        assert_eq!(failure(json!({"aud": ["backstage", "other"]})).1, Some("azp".into()));
+        assert_eq!(failure(json!({"aud": ["backstage", "other"], "azp": "other"})).1, Some("azp".into()));
+        assert_eq!(failure(json!({"azp": "other"})).1, Some("azp".into()));
+        check(&with(json!({"aud": ["backstage", "other"], "azp": "backstage"})), &rules(), NOW).unwrap();
+    }
+
+    #[test]
+    fn exp_is_required_numeric_and_enforced_with_tolerance() {
+        assert_eq!(failure(json!({"exp": NOW - 31.0})).0, Code::JwtExpired);
+        check(&with(json!({"exp": NOW - 29.0})), &rules(), NOW).unwrap();
+        assert_eq!(failure(json!({"exp": "DELETE"})).1, Some("exp".into()));
+        // CVE-2026-25537: a string exp must not be treated as absent.
+        assert_eq!(failure(json!({"exp": "9999999999"})).1, Some("exp".into()));
+        assert_eq!(failure(json!({"exp": true})).1, Some("exp".into()));
+    }
+
+    #[test]
+    fn nbf_and_iat_must_not_be_in_the_future() {
+        assert_eq!(failure(json!({"nbf": NOW + 31.0})).1, Some("nbf".into()));
+        assert_eq!(failure(json!({"nbf": "0"})).1, Some("nbf".into()));
+        assert_eq!(failure(json!({"iat": NOW + 31.0})).1, Some("iat".into()));
+        assert_eq!(failure(json!({"iat": "0"})).1, Some("iat".into()));
+    }
+
+    #[test]
+    fn required_claims_must_be_present_and_typed() {
+        assert_eq!(failure(json!({"email": "DELETE"})).1, Some("email".into()));
+        assert_eq!(failure(json!({"email": null})).1, Some("email".into()));
+        assert_eq!(failure(json!({"sub": "DELETE"})).1, Some("sub".into()));
+        assert_eq!(failure(json!({"iat": "DELETE"})).1, Some("iat".into()));
+        assert_eq!(failure(json!({"sub": 5})).1, Some("sub".into()));
+        assert_eq!(failure(json!({"email": ["a@b.c"]})).1, Some("email".into()));
+        let mut r = rules();
+        r.required = vec!["groups".into()];
+        assert_eq!(check(&with(json!({})), &r, NOW).unwrap_err().claim.as_deref(), Some("groups"));
+        r.required = vec![];
+        check(&with(json!({"iat": "DELETE", "email": "DELETE", "sub": "DELETE"})), &r, NOW).unwrap();
+    }
+
+    #[test]
+    fn lifetime_rechecks_on_cache_hits() {
+        let life = Lifetime { exp: NOW, nbf: Some(NOW - 100.0) };
+        assert!(life.valid_at(NOW + 30.0, 30.0));
+        assert!(!life.valid_at(NOW + 31.0, 30.0));
+        assert!(!life.valid_at(NOW - 131.0, 30.0));
+    }
+}

@@ -1,0 +1,138 @@
+//! Building JS values by hand where the generated glue cannot: errors with our `code`,
+//! already-settled promises, and claims handed over as JSON text for `JSON.parse`
+//! (far cheaper than converting a serde value property by property).
+
+use crate::error::{Code, Error};
+use napi::bindgen_prelude::*;
+use napi::sys;
+use std::ptr;
+use std::sync::Arc;
+
+/// A JS value made here, passed through as is.
+pub struct Raw(pub sys::napi_value);
+
+impl ToNapiValue for Raw {
+    unsafe fn to_napi_value(_env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
+        Ok(val.0)
+    }
+}
+
+impl TypeName for Raw {
+    fn type_name() -> &'static str {
+        "unknown"
+    }
+    fn value_type() -> ValueType {
+        ValueType::Unknown
+    }
+}
+
+pub fn internal() -> Error {
+    Error::new(Code::Internal, "an internal error occurred in the token verifier")
+}
+
+fn check(status: sys::napi_status) -> Result<()> {
+    if status == sys::Status::napi_ok {
+        Ok(())
+    } else {
+        Err(napi::Error::new(Status::from(status), "a JS value could not be created"))
+    }
+}
+
+unsafe fn string_value(env: sys::napi_env, s: &str) -> Result<sys::napi_value> {
+    let mut value = ptr::null_mut();
+    check(unsafe { sys::napi_create_string_utf8(env, s.as_ptr().cast(), s.len() as isize, &mut value) })?;
+    Ok(value)
+}
+
+/// A JS Error with `code` (and `claim` where there is one).
+unsafe fn error_value(env: sys::napi_env, e: &Error) -> Result<sys::napi_value> {
+    let code = unsafe { string_value(env, e.code.as_str())? };
+    let message = unsafe { string_value(env, &e.message)? };
+    let mut value = ptr::null_mut();
+    check(unsafe { sys::napi_create_error(env, code, message, &mut value) })?;
+    if let Some(claim) = &e.claim {
+        let claim = unsafe { string_value(env, claim)? };
+        check(unsafe { sys::napi_set_named_property(env, value, c"claim".as_ptr(), claim) })?;
+    }
+    Ok(value)
+}
+
+/// Our error as a napi error that, thrown or used to reject, is the JS Error we built.
+pub fn error(env: &Env, e: &Error) -> napi::Error {
+    match unsafe { error_value(env.raw(), e) } {
+        Ok(value) => match unsafe { Unknown::from_napi_value(env.raw(), value) } {
+            Ok(unknown) => napi::Error::from(unknown),
+            Err(err) => err,
+        },
+        Err(err) => err,
+    }
+}
+
+unsafe fn json_parse(env: sys::napi_env, text: &str) -> Result<sys::napi_value> {
+    let mut global = ptr::null_mut();
+    check(unsafe { sys::napi_get_global(env, &mut global) })?;
+    let mut json = ptr::null_mut();
+    check(unsafe { sys::napi_get_named_property(env, global, c"JSON".as_ptr(), &mut json) })?;
+    let mut parse = ptr::null_mut();
+    check(unsafe { sys::napi_get_named_property(env, json, c"parse".as_ptr(), &mut parse) })?;
+    let arg = unsafe { string_value(env, text)? };
+    let mut result = ptr::null_mut();
+    check(unsafe { sys::napi_call_function(env, json, parse, 1, &arg, &mut result) })?;
+    Ok(result)
+}
+
+unsafe fn settle(env: sys::napi_env, value: std::result::Result<sys::napi_value, sys::napi_value>) -> Result<Raw> {
+    let mut deferred = ptr::null_mut();
+    let mut promise = ptr::null_mut();
+    check(unsafe { sys::napi_create_promise(env, &mut deferred, &mut promise) })?;
+    match value {
+        Ok(v) => check(unsafe { sys::napi_resolve_deferred(env, deferred, v) })?,
+        Err(v) => check(unsafe { sys::napi_reject_deferred(env, deferred, v) })?,
+    }
+    Ok(Raw(promise))
+}
+
+/// A promise already resolved with the claims or rejected with the error.
+pub fn settled(env: &Env, outcome: std::result::Result<Arc<str>, Error>) -> Result<Raw> {
+    let env = env.raw();
+    unsafe {
+        match outcome {
+            Ok(claims) => settle(env, Ok(json_parse(env, &claims)?)),
+            Err(e) => settle(env, Err(error_value(env, &e)?)),
+        }
+    }
+}
+
+pub fn settled_unit(env: &Env, outcome: std::result::Result<(), Error>) -> Result<Raw> {
+    let env = env.raw();
+    unsafe {
+        match outcome {
+            Ok(()) => {
+                let mut undefined = ptr::null_mut();
+                check(sys::napi_get_undefined(env, &mut undefined))?;
+                settle(env, Ok(undefined))
+            }
+            Err(e) => settle(env, Err(error_value(env, &e)?)),
+        }
+    }
+}
+
+/// For a future's result: the parsed claims, or a rejection with our error.
+pub fn claims_or_error(env: &Env, outcome: std::result::Result<Arc<str>, Error>) -> Result<Raw> {
+    match outcome {
+        Ok(claims) => Ok(Raw(unsafe { json_parse(env.raw(), &claims)? })),
+        Err(e) => Err(error(env, &e)),
+    }
+}
+
+pub fn unit_or_error(env: &Env, outcome: std::result::Result<(), Error>) -> Result<()> {
+    outcome.map_err(|e| error(env, &e))
+}
+
+/// The string in `value`, or None when it is not a string.
+pub fn string(env: &Env, value: &Unknown<'_>) -> Option<String> {
+    if value.get_type().ok()? != ValueType::String {
+        return None;
+    }
+    unsafe { String::from_napi_value(env.raw(), value.raw()) }.ok()
+}

@@ -1,0 +1,287 @@
+//! A JWK Set turned into verification keys, and the choice of key for a token.
+//! Keys we cannot use are kept aside with the reason, so a token naming one gets a
+//! precise error instead of "no matching key".
+
+use crate::base64url;
+use crate::error::{Code, Error, Result};
+use jsonwebtoken::{Algorithm, DecodingKey};
+use serde_json::{Map, Value};
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+
+pub const MIN_RSA_BITS: usize = 2048;
+pub const MAX_RSA_BITS: usize = 8192;
+/// More keys than any real issuer publishes; bounds work per refresh.
+pub const MAX_KEYS: usize = 100;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    Rsa,
+    P256,
+    P384,
+    Ed25519,
+}
+
+impl Family {
+    fn fits(self, alg: Algorithm) -> bool {
+        use Algorithm::*;
+        matches!(
+            (self, alg),
+            (Family::Rsa, RS256 | RS384 | RS512 | PS256 | PS384 | PS512)
+                | (Family::P256, ES256)
+                | (Family::P384, ES384)
+                | (Family::Ed25519, EdDSA)
+        )
+    }
+}
+
+pub struct Key {
+    pub kid: Option<String>,
+    pub family: Family,
+    pub alg: Option<Algorithm>,
+    pub decoding_key: DecodingKey,
+    /// Identifies the key material; verified-token cache entries remember it so they
+    /// die with the key.
+    pub fingerprint: u64,
+}
+
+pub struct Rejected {
+    pub kid: Option<String>,
+    pub reason: String,
+}
+
+#[derive(Default)]
+pub struct KeySet {
+    pub keys: Vec<Key>,
+    pub rejected: Vec<Rejected>,
+}
+
+pub enum Choice<'a> {
+    Key(&'a Key),
+    NoMatch,
+    Multiple,
+    Unusable(&'a str),
+}
+
+impl KeySet {
+    /// Parses a JWKS document. Unusable keys are set aside, not fatal: issuers publish
+    /// encryption keys and key types we do not verify with next to their signing keys.
+    pub fn parse(doc: &Map<String, Value>) -> std::result::Result<KeySet, String> {
+        let keys = match doc.get("keys") {
+            Some(Value::Array(keys)) => keys,
+            _ => return Err("the JWKS document has no \"keys\" array".into()),
+        };
+        if keys.len() > MAX_KEYS {
+            return Err(format!("the JWKS document has more than {MAX_KEYS} keys"));
+        }
+        let mut set = KeySet::default();
+        for jwk in keys {
+            let Value::Object(jwk) = jwk else {
+                set.rejected.push(Rejected { kid: None, reason: "a JWKS entry is not an object".into() });
+                continue;
+            };
+            let kid = match jwk.get("kid") {
+                Some(Value::String(kid)) => Some(kid.clone()),
+                _ => None,
+            };
+            match parse_key(jwk) {
+                Ok(Some(mut key)) => {
+                    key.kid = kid;
+                    set.keys.push(key)
+                }
+                Ok(None) => {}
+                Err(reason) => set.rejected.push(Rejected { kid, reason }),
+            }
+        }
+        Ok(set)
+    }
+
+    pub fn contains_fingerprint(&self, fingerprint: u64) -> bool {
+        self.keys.iter().any(|k| k.fingerprint == fingerprint)
+    }
+
+    pub fn choose(&self, alg: Algorithm, kid: Option<&str>) -> Choice<'_> {
+        let mut found: Option<&Key> = None;
+        for key in &self.keys {
+            if kid.is_some() && key.kid.as_deref() != kid {
+                continue;
+            }
+            if !key.family.fits(alg) || key.alg.is_some_and(|a| a != alg) {
+                continue;
+            }
+            if found.is_some() {
+                return Choice::Multiple;
+            }
+            found = Some(key);
+        }
+        if let Some(key) = found {
+            return Choice::Key(key);
+        }
+        if let Some(kid) = kid {
+            if let Some(r) = self.rejected.iter().find(|r| r.kid.as_deref() == Some(kid)) {
+                return Choice::Unusable(&r.reason);
+            }
+        }
+        Choice::NoMatch
+    }
+}
+
+fn string<'a>(jwk: &'a Map<String, Value>, name: &str) -> std::result::Result<&'a str, String> {
+    match jwk.get(name) {
+        Some(Value::String(s)) => Ok(s),
+        _ => Err(format!("the key has no \"{name}\" string")),
+    }
+}
+
+fn bytes(jwk: &Map<String, Value>, name: &str) -> std::result::Result<Vec<u8>, String> {
+    base64url::decode(string(jwk, name)?.as_bytes())
+        .ok_or_else(|| format!("the key's \"{name}\" is not canonical base64url"))
+}
+
+fn fingerprint(parts: &[&str]) -> u64 {
+    let mut h = DefaultHasher::new();
+    parts.hash(&mut h);
+    h.finish()
+}
+
+/// `Ok(None)` for keys that are not for signatures (`use: enc`, no `verify` in key_ops).
+fn parse_key(jwk: &Map<String, Value>) -> std::result::Result<Option<Key>, String> {
+    match jwk.get("use") {
+        None => {}
+        Some(Value::String(u)) if u == "sig" => {}
+        Some(_) => return Ok(None),
+    }
+    match jwk.get("key_ops") {
+        None => {}
+        Some(Value::Array(ops)) if ops.iter().any(|op| op == "verify") => {}
+        Some(_) => return Ok(None),
+    }
+    let alg = match jwk.get("alg") {
+        None => None,
+        Some(Value::String(a)) => match crate::token::parse_algorithm(a) {
+            Some(alg) => Some(alg),
+            None => return Err(format!("the key's algorithm {a:?} is not supported")),
+        },
+        Some(_) => return Err("the key's \"alg\" is not a string".into()),
+    };
+    let kty = string(jwk, "kty")?;
+    let (family, decoding_key, fp) = match kty {
+        "RSA" => {
+            let n = bytes(jwk, "n")?;
+            let e = bytes(jwk, "e")?;
+            let first = n.iter().position(|b| *b != 0).unwrap_or(n.len());
+            let significant = &n[first..];
+            let bits = significant.len() * 8 - significant.first().map_or(8, |b| b.leading_zeros() as usize);
+            if bits < MIN_RSA_BITS {
+                return Err(format!("the RSA key has {bits} bits; at least {MIN_RSA_BITS} are required"));
+            }
+            if bits > MAX_RSA_BITS {
+                return Err(format!("the RSA key has {bits} bits; at most {MAX_RSA_BITS} are supported"));
+            }
+            if e.is_empty() || e.len() > 4 {
+                return Err("the RSA key's exponent is out of range".into());
+            }
+            let (n, e) = (string(jwk, "n")?, string(jwk, "e")?);
+            let key = DecodingKey::from_rsa_components(n, e).map_err(|_| "the RSA key is invalid".to_string())?;
+            (Family::Rsa, key, fingerprint(&[kty, n, e]))
+        }
+        "EC" => {
+            let crv = string(jwk, "crv")?;
+            let (family, size) = match crv {
+                "P-256" => (Family::P256, 32),
+                "P-384" => (Family::P384, 48),
+                _ => return Err(format!("the EC curve {crv:?} is not supported")),
+            };
+            if bytes(jwk, "x")?.len() != size || bytes(jwk, "y")?.len() != size {
+                return Err(format!("the {crv} key's coordinates are not {size} bytes"));
+            }
+            let (x, y) = (string(jwk, "x")?, string(jwk, "y")?);
+            let key = DecodingKey::from_ec_components(x, y).map_err(|_| "the EC key is invalid".to_string())?;
+            (family, key, fingerprint(&[kty, crv, x, y]))
+        }
+        "OKP" => {
+            let crv = string(jwk, "crv")?;
+            if crv != "Ed25519" {
+                return Err(format!("the OKP curve {crv:?} is not supported"));
+            }
+            if bytes(jwk, "x")?.len() != 32 {
+                return Err("the Ed25519 key is not 32 bytes".into());
+            }
+            let x = string(jwk, "x")?;
+            let key = DecodingKey::from_ed_components(x).map_err(|_| "the Ed25519 key is invalid".to_string())?;
+            (Family::Ed25519, key, fingerprint(&[kty, crv, x]))
+        }
+        // Symmetric keys are never used: an issuer's JWKS must not let a token choose HMAC.
+        "oct" => return Ok(None),
+        other => return Err(format!("the key type {other:?} is not supported")),
+    };
+    if let Some(alg) = alg {
+        if !family.fits(alg) {
+            return Err("the key's \"alg\" does not fit its key type".into());
+        }
+    }
+    Ok(Some(Key { kid: None, family, alg, decoding_key, fingerprint: fp }))
+}
+
+/// Checks the signature with the chosen key.
+pub fn verify_signature(key: &Key, alg: Algorithm, signing_input: &str, signature: &str) -> Result<()> {
+    match jsonwebtoken::crypto::verify(signature, signing_input.as_bytes(), &key.decoding_key, alg) {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(Error::new(Code::JwsSignatureVerificationFailed, "the signature does not verify with the issuer's key")),
+        Err(_) => Err(Error::new(Code::JwsSignatureVerificationFailed, "the signature could not be checked with the issuer's key")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn set(v: Value) -> KeySet {
+        KeySet::parse(v.as_object().unwrap()).unwrap()
+    }
+
+    fn modulus(bytes: usize) -> String {
+        crate::base64url::encode(&vec![0xffu8; bytes])
+    }
+
+    #[test]
+    fn keeps_usable_keys_and_explains_the_rest() {
+        let s = set(json!({"keys": [
+            {"kty": "RSA", "kid": "good", "n": modulus(256), "e": "AQAB"},
+            {"kty": "RSA", "kid": "small", "n": modulus(128), "e": "AQAB"},
+            {"kty": "RSA", "kid": "enc", "use": "enc", "n": modulus(256), "e": "AQAB"},
+            {"kty": "oct", "kid": "hmac", "k": "c2VjcmV0"},
+            {"kty": "EC", "kid": "badcrv", "crv": "P-521", "x": "AA", "y": "AA"},
+        ]}));
+        assert_eq!(s.keys.len(), 1);
+        assert!(matches!(s.choose(Algorithm::RS256, Some("good")), Choice::Key(_)));
+        assert!(matches!(s.choose(Algorithm::RS256, None), Choice::Key(_)));
+        assert!(matches!(s.choose(Algorithm::ES256, Some("good")), Choice::NoMatch));
+        assert!(matches!(s.choose(Algorithm::RS256, Some("enc")), Choice::NoMatch));
+        assert!(matches!(s.choose(Algorithm::RS256, Some("hmac")), Choice::NoMatch));
+        match s.choose(Algorithm::RS256, Some("small")) {
+            Choice::Unusable(reason) => assert!(reason.contains("1024 bits"), "{reason}"),
+            _ => panic!("small key must be unusable"),
+        }
+    }
+
+    #[test]
+    fn a_key_alg_pins_the_token_alg_and_ambiguity_is_refused() {
+        let s = set(json!({"keys": [
+            {"kty": "RSA", "kid": "a", "alg": "PS256", "n": modulus(256), "e": "AQAB"},
+            {"kty": "RSA", "kid": "b", "n": modulus(256), "e": "AQAB"},
+        ]}));
+        assert!(matches!(s.choose(Algorithm::RS256, Some("a")), Choice::NoMatch));
+        assert!(matches!(s.choose(Algorithm::PS256, Some("a")), Choice::Key(_)));
+        assert!(matches!(s.choose(Algorithm::PS256, None), Choice::Multiple));
+        assert!(matches!(s.choose(Algorithm::RS256, None), Choice::Key(_)));
+    }
+
+    #[test]
+    fn refuses_documents_without_keys() {
+        assert!(KeySet::parse(json!({"nokeys": []}).as_object().unwrap()).is_err());
+        let many: Vec<Value> = (0..=MAX_KEYS).map(|_| json!({})).collect();
+        assert!(KeySet::parse(json!({ "keys": many }).as_object().unwrap()).is_err());
+    }
+}

@@ -1,0 +1,178 @@
+//! Compact JWS parsing and the header rules that hold before any key is looked at.
+
+use crate::base64url;
+use crate::error::{Code, Error, Result};
+use crate::json_object;
+use jsonwebtoken::Algorithm;
+use serde_json::{Map, Value};
+
+/// Largest token accepted, in bytes. Node's default limit for all request headers
+/// together is 16 KiB, so no real proxy-forwarded token is larger.
+pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
+
+#[derive(Debug)]
+pub struct Token<'a> {
+    pub alg: Algorithm,
+    pub kid: Option<String>,
+    /// `header.payload`, the bytes the signature covers.
+    pub signing_input: &'a str,
+    pub signature: &'a str,
+    /// The payload text, a JSON object without duplicate names.
+    pub payload_json: String,
+    pub claims: Map<String, Value>,
+}
+
+fn invalid(message: &str) -> Error {
+    Error::new(Code::JwsInvalid, message)
+}
+
+pub fn parse_algorithm(name: &str) -> Option<Algorithm> {
+    Some(match name {
+        "RS256" => Algorithm::RS256,
+        "RS384" => Algorithm::RS384,
+        "RS512" => Algorithm::RS512,
+        "PS256" => Algorithm::PS256,
+        "PS384" => Algorithm::PS384,
+        "PS512" => Algorithm::PS512,
+        "ES256" => Algorithm::ES256,
+        "ES384" => Algorithm::ES384,
+        "EdDSA" => Algorithm::EdDSA,
+        _ => return None,
+    })
+}
+
+pub fn parse(token: &str) -> Result<Token<'_>> {
+    if token.is_empty() {
+        return Err(invalid("the token is empty"));
+    }
+    if token.len() > MAX_TOKEN_BYTES {
+        return Err(invalid(&format!("the token is larger than {MAX_TOKEN_BYTES} bytes")));
+    }
+    let parts: Vec<&str> = token.split('.').collect();
+    match parts.len() {
+        3 => {}
+        5 => return Err(invalid("the token is a JWE (encrypted); a signed ID token (compact JWS) is required")),
+        _ => return Err(invalid("the token is not a compact JWS (three dot-separated parts)")),
+    }
+    let (header_b64, payload_b64, signature) = (parts[0], parts[1], parts[2]);
+    if signature.is_empty() {
+        return Err(Error::new(Code::JoseAlgNotAllowed, "the token is unsigned"));
+    }
+    if base64url::decode(signature.as_bytes()).is_none() {
+        return Err(invalid("the signature is not canonical base64url"));
+    }
+    let header_bytes = base64url::decode(header_b64.as_bytes())
+        .ok_or_else(|| invalid("the protected header is not canonical base64url"))?;
+    let header = json_object::parse(&header_bytes)
+        .map_err(|why| invalid(&format!("the protected header {why}")))?;
+    let (alg, kid) = check_header(&header)?;
+
+    let payload_bytes = base64url::decode(payload_b64.as_bytes())
+        .ok_or_else(|| invalid("the payload is not canonical base64url"))?;
+    let claims = json_object::parse(&payload_bytes)
+        .map_err(|why| Error::new(Code::JwtInvalid, format!("the payload {why}")))?;
+    // from_utf8 cannot fail: serde_json accepted the bytes as JSON text.
+    let payload_json = String::from_utf8(payload_bytes)
+        .map_err(|_| Error::new(Code::JwtInvalid, "the payload is not UTF-8"))?;
+
+    Ok(Token {
+        alg,
+        kid,
+        signing_input: &token[..header_b64.len() + 1 + payload_b64.len()],
+        signature,
+        payload_json,
+        claims,
+    })
+}
+
+fn check_header(header: &Map<String, Value>) -> Result<(Algorithm, Option<String>)> {
+    if header.contains_key("enc") {
+        return Err(invalid("the token is a JWE (encrypted); a signed ID token is required"));
+    }
+    // RFC 7515 4.1.11: a recipient must refuse extensions it does not understand; we
+    // understand none, so any `crit` is refused.
+    if header.contains_key("crit") {
+        return Err(Error::new(Code::JoseNotSupported, "the header lists critical extensions (crit), which are not supported"));
+    }
+    // RFC 7797: b64=false changes what the signature covers.
+    if let Some(b64) = header.get("b64") {
+        if b64 != &Value::Bool(true) {
+            return Err(Error::new(Code::JoseNotSupported, "unencoded payloads (b64) are not supported"));
+        }
+    }
+    if let Some(Value::String(cty)) = header.get("cty") {
+        if cty.eq_ignore_ascii_case("JWT") {
+            return Err(Error::new(Code::JoseNotSupported, "nested JWTs (cty: JWT) are not supported"));
+        }
+    }
+    let alg = match header.get("alg") {
+        Some(Value::String(alg)) => alg,
+        Some(_) => return Err(invalid("the header's alg is not a string")),
+        None => return Err(invalid("the header has no alg")),
+    };
+    let alg = parse_algorithm(alg).ok_or_else(|| {
+        Error::new(Code::JoseAlgNotAllowed, "the token's algorithm is not supported (none and HMAC are never accepted)")
+    })?;
+    let kid = match header.get("kid") {
+        None => None,
+        Some(Value::String(kid)) => Some(kid.clone()),
+        Some(_) => return Err(invalid("the header's kid is not a string")),
+    };
+    Ok((alg, kid))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b64(s: &str) -> String {
+        crate::base64url::encode(s.as_bytes())
+    }
+
+    fn token(header: &str, payload: &str) -> String {
+        format!("{}.{}.c2ln", b64(header), b64(payload))
+    }
+
+    fn code(t: &str) -> Code {
+        parse(t).unwrap_err().code
+    }
+
+    #[test]
+    fn parses_a_well_formed_token() {
+        let t = token(r#"{"alg":"RS256","kid":"k1"}"#, r#"{"sub":"a"}"#);
+        let parsed = parse(&t).unwrap();
+        assert_eq!(parsed.alg, Algorithm::RS256);
+        assert_eq!(parsed.kid.as_deref(), Some("k1"));
+        assert_eq!(parsed.payload_json, r#"{"sub":"a"}"#);
+        assert_eq!(parsed.signature, "c2ln");
+    }
+
+    #[test]
+    fn refuses_structure_problems() {
+        assert_eq!(code(""), Code::JwsInvalid);
+        assert_eq!(code("a.b"), Code::JwsInvalid);
+        assert_eq!(code("a.b.c.d.e"), Code::JwsInvalid);
+        assert_eq!(code(&"a".repeat(MAX_TOKEN_BYTES + 1)), Code::JwsInvalid);
+        assert_eq!(code(&format!("{}.{}.", b64(r#"{"alg":"none"}"#), b64("{}"))), Code::JoseAlgNotAllowed);
+        assert_eq!(code(&format!("{}=.{}.c2ln", b64(r#"{"alg":"RS256"}"#), b64("{}"))), Code::JwsInvalid);
+    }
+
+    #[test]
+    fn refuses_header_features() {
+        assert_eq!(code(&token(r#"{"alg":"none"}"#, "{}")), Code::JoseAlgNotAllowed);
+        assert_eq!(code(&token(r#"{"alg":"HS256"}"#, "{}")), Code::JoseAlgNotAllowed);
+        assert_eq!(code(&token(r#"{"alg":"RS256","crit":["exp"],"exp":1}"#, "{}")), Code::JoseNotSupported);
+        assert_eq!(code(&token(r#"{"alg":"RS256","b64":false}"#, "{}")), Code::JoseNotSupported);
+        assert_eq!(code(&token(r#"{"alg":"RS256","cty":"JWT"}"#, "{}")), Code::JoseNotSupported);
+        assert_eq!(code(&token(r#"{"alg":"RSA-OAEP","enc":"A256GCM"}"#, "{}")), Code::JwsInvalid);
+        assert_eq!(code(&token(r#"{"alg":"RS256","alg":"none"}"#, "{}")), Code::JwsInvalid);
+        assert_eq!(code(&token(r#"{"alg":"RS256","kid":7}"#, "{}")), Code::JwsInvalid);
+    }
+
+    #[test]
+    fn refuses_bad_payloads() {
+        assert_eq!(code(&token(r#"{"alg":"RS256"}"#, "[]")), Code::JwtInvalid);
+        assert_eq!(code(&token(r#"{"alg":"RS256"}"#, r#"{"sub":"a","sub":"b"}"#)), Code::JwtInvalid);
+        assert_eq!(code(&token(r#"{"alg":"RS256"}"#, "not json")), Code::JwtInvalid);
+    }
+}
