@@ -211,8 +211,10 @@ impl KeyStore {
         stats::count(if fetched.is_ok() { stats::JWKS_FETCH_OK } else { stats::JWKS_FETCH_ERROR });
         let fetched = fetched?;
         let set = KeySet::parse(&fetched.body)?;
-        if set.keys.is_empty() {
-            return Err("the JWKS has no usable signing keys".into());
+        // An empty set is a broken publication: keep the last good keys. A set of only
+        // unusable keys is taken, so tokens get the precise reason (e.g. key too small).
+        if set.keys.is_empty() && set.rejected.is_empty() {
+            return Err("the JWKS has no signing keys".into());
         }
         let ttl = fetched.max_age.unwrap_or(DEFAULT_TTL).clamp(MIN_TTL, MAX_TTL);
         Ok((set, ttl, Some(jwks_uri)))
