@@ -38,6 +38,7 @@ export async function startIssuer({ algs = ['RS256'], host = '127.0.0.1' } = {})
   const state = {
     keys: [],
     counts: { discovery: 0, jwks: 0 },
+    pending: 0, // requests being answered right now
     jwksOverride: undefined, // a body (string) served instead of the real JWKS
     discoveryOverride: undefined,
     status: 200,
@@ -49,6 +50,8 @@ export async function startIssuer({ algs = ['RS256'], host = '127.0.0.1' } = {})
 
   const server = http.createServer(async (req, res) => {
     if (state.down) return req.socket.destroy();
+    state.pending++;
+    res.on('close', () => state.pending--);
     if (state.delayMs) await new Promise(r => setTimeout(r, state.delayMs));
     const headers = { 'content-type': 'application/json' };
     if (state.cacheControl) headers['cache-control'] = state.cacheControl;
