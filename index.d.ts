@@ -54,14 +54,35 @@ export interface Profile {
 }
 
 /**
- * Turns verified claims into the Backstage sign-in identity. Throws an Error with a
- * `code` (ERR_IDENTITY_*, ERR_INVALID_OPTIONS) when no valid identity follows.
+ * Turns verified claims into the Backstage sign-in identity. Throws an Error whose
+ * `code` is one of:
+ * - `ERR_IDENTITY_CLAIM_MISSING`: the claim that names the user (email by default) is absent.
+ * - `ERR_IDENTITY_EMAIL_NOT_VERIFIED`: the email would be used but `email_verified` is false.
+ * - `ERR_IDENTITY_DOMAIN_NOT_ALLOWED`: the email's domain is not in `allowedDomains`.
+ * - `ERR_IDENTITY_INVALID_NAME`: a derived user or group name is not a valid entity name.
+ * - `ERR_INVALID_OPTIONS`: e.g. an invalid namespace.
  */
 export declare function resolveIdentity(claims: Record<string, unknown>, options?: IdentityOptions): Identity
 
 /**
  * Verifies an OIDC ID token and resolves with its claims. Rejects with an Error whose
- * `code` is one of the ERR_* codes; the message never contains the token or its claims.
+ * `code` is one of these (the message never contains the token or its claims):
+ * - `ERR_INVALID_OPTIONS`: the options are wrong (the message names the option).
+ * - `ERR_JWS_INVALID`: not a compact JWS: structure, base64url, header JSON, size
+ *   (16 KiB at most), or a JWE.
+ * - `ERR_JOSE_NOT_SUPPORTED`: `crit`, `b64` or a nested JWT (`cty: JWT`).
+ * - `ERR_JOSE_ALG_NOT_ALLOWED`: `alg` not in the allow-list; `none` and HMAC never are.
+ * - `ERR_JWKS_NO_MATCHING_KEY`: no key of the issuer fits the token's `kid` and `alg`.
+ * - `ERR_JWKS_MULTIPLE_MATCHING_KEYS`: no `kid` and several keys fit.
+ * - `ERR_JWK_INVALID`: the issuer's key for the token is unusable (e.g. RSA < 2048 bits).
+ * - `ERR_JWS_SIGNATURE_VERIFICATION_FAILED`: the signature does not verify.
+ * - `ERR_JWT_INVALID`: the payload is not a JSON object (or repeats a member name).
+ * - `ERR_JWT_EXPIRED`: `exp` has passed (beyond the clock tolerance).
+ * - `ERR_JWT_CLAIM_VALIDATION_FAILED`: iss, aud, azp, nbf, iat or a required claim;
+ *   the error's `claim` property names it.
+ * - `ERR_ISSUER_UNAVAILABLE`: discovery or JWKS could not be fetched or were invalid,
+ *   and no keys are cached.
+ * - `ERR_INTERNAL`: a bug; reported instead of crashing the process.
  */
 export declare function verifyIdToken(token: string, options: VerifyOptions): Promise<Record<string, unknown>>
 
