@@ -181,6 +181,9 @@ fn parse_key(jwk: &Map<String, Value>) -> std::result::Result<Option<Key>, Strin
             if e.is_empty() || e.len() > 4 {
                 return Err("the RSA key's exponent is out of range".into());
             }
+            if has_roca_fingerprint(significant) {
+                return Err("the RSA key has the ROCA fingerprint (CVE-2017-15361): its private key can be computed".into());
+            }
             let (n, e) = (string(jwk, "n")?, string(jwk, "e")?);
             let key = DecodingKey::from_rsa_components(n, e).map_err(|_| "the RSA key is invalid".to_string())?;
             (Family::Rsa, key, fingerprint(&[kty, n, e]))
@@ -221,6 +224,31 @@ fn parse_key(jwk: &Map<String, Value>) -> std::result::Result<Option<Key>, Strin
         }
     }
     Ok(Some(Key { kid: None, family, alg, decoding_key, fingerprint: fp }))
+}
+
+/// ROCA (CVE-2017-15361): moduli made by a flawed Infineon generator are 65537^a mod M
+/// (times a small factor), so for each prime p below n mod p lies in the subgroup that
+/// 65537 generates mod p. A random modulus passes all 38 checks with negligible
+/// probability; a ROCA modulus always does. Wycheproof lists such keys as to be refused.
+fn has_roca_fingerprint(modulus: &[u8]) -> bool {
+    const PRIMES: [u32; 38] = [
+        3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97, 101, 103, 107, 109,
+        113, 127, 131, 137, 139, 149, 151, 157, 163, 167,
+    ];
+    PRIMES.iter().all(|&p| {
+        let residue = modulus.iter().fold(0u32, |r, b| (r * 256 + *b as u32) % p);
+        let generator = 65537 % p;
+        let mut power = 1;
+        loop {
+            if power == residue {
+                return true;
+            }
+            power = power * generator % p;
+            if power == 1 {
+                return false;
+            }
+        }
+    })
 }
 
 /// Checks the signature with the chosen key.
@@ -276,6 +304,37 @@ mod tests {
         assert!(matches!(s.choose(Algorithm::PS256, Some("a")), Choice::Key(_)));
         assert!(matches!(s.choose(Algorithm::PS256, None), Choice::Multiple));
         assert!(matches!(s.choose(Algorithm::RS256, None), Choice::Key(_)));
+    }
+
+    #[test]
+    fn refuses_keys_with_the_roca_fingerprint() {
+        // M * 2^1920 + 1 is 1 modulo every ROCA prime, and 1 is in every subgroup.
+        let mut m = vec![1u8];
+        for p in [3u32, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97, 101, 103,
+            107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167] {
+            let mut carry = 0u32;
+            for byte in m.iter_mut().rev() {
+                let v = *byte as u32 * p + carry;
+                *byte = v as u8;
+                carry = v >> 8;
+            }
+            while carry > 0 {
+                m.insert(0, carry as u8);
+                carry >>= 8;
+            }
+        }
+        m.extend(std::iter::repeat(0).take(240));
+        *m.last_mut().unwrap() = 1;
+        assert!(m.len() * 8 > MIN_RSA_BITS, "{} bytes", m.len());
+        assert!(has_roca_fingerprint(&m));
+        let n = crate::base64url::encode(&m);
+        let s = set(json!({"keys": [{"kty": "RSA", "kid": "roca", "n": n, "e": "AQAB"}]}));
+        match s.choose(Algorithm::RS256, Some("roca")) {
+            Choice::Unusable(reason) => assert!(reason.contains("ROCA"), "{reason}"),
+            _ => panic!("a ROCA key must be unusable"),
+        }
+        // A modulus divisible by 3 is outside the subgroup mod 3, so no fingerprint.
+        assert!(!has_roca_fingerprint(&[0xff; 256]));
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod stats;
 mod token;
 mod token_cache;
 mod verifier;
+pub mod fuzzing;
 
 mod js;
 

@@ -85,7 +85,7 @@ pub fn parse(token: &str) -> Result<Token<'_>> {
     })
 }
 
-fn check_header(header: &Map<String, Value>) -> Result<(Algorithm, Option<String>)> {
+pub(crate) fn check_header(header: &Map<String, Value>) -> Result<(Algorithm, Option<String>)> {
     if header.contains_key("enc") {
         return Err(invalid("the token is a JWE (encrypted); a signed ID token is required"));
     }
