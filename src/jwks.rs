@@ -181,6 +181,12 @@ fn parse_key(jwk: &Map<String, Value>) -> std::result::Result<Option<Key>, Strin
             if e.is_empty() || e.len() > 4 {
                 return Err("the RSA key's exponent is out of range".into());
             }
+            // RFC 8017 3.1: e is odd and at least 3. With e = 1 a "signature" is the padded
+            // hash itself, which anyone can write.
+            let exponent = e.iter().fold(0u64, |v, b| v << 8 | *b as u64);
+            if exponent < 3 || exponent % 2 == 0 {
+                return Err(format!("the RSA key's exponent {exponent} is not an odd number of at least 3"));
+            }
             if has_roca_fingerprint(significant) {
                 return Err("the RSA key has the ROCA fingerprint (CVE-2017-15361): its private key can be computed".into());
             }
@@ -278,6 +284,8 @@ mod tests {
         let s = set(json!({"keys": [
             {"kty": "RSA", "kid": "good", "n": modulus(256), "e": "AQAB"},
             {"kty": "RSA", "kid": "small", "n": modulus(128), "e": "AQAB"},
+            {"kty": "RSA", "kid": "e1", "n": modulus(256), "e": "AQ"},
+            {"kty": "RSA", "kid": "even", "n": modulus(256), "e": "AQAA"},
             {"kty": "RSA", "kid": "enc", "use": "enc", "n": modulus(256), "e": "AQAB"},
             {"kty": "oct", "kid": "hmac", "k": "c2VjcmV0"},
             {"kty": "EC", "kid": "badcrv", "crv": "P-521", "x": "AA", "y": "AA"},
@@ -288,6 +296,12 @@ mod tests {
         assert!(matches!(s.choose(Algorithm::ES256, Some("good")), Choice::NoMatch));
         assert!(matches!(s.choose(Algorithm::RS256, Some("enc")), Choice::NoMatch));
         assert!(matches!(s.choose(Algorithm::RS256, Some("hmac")), Choice::NoMatch));
+        for kid in ["e1", "even"] {
+            match s.choose(Algorithm::RS256, Some(kid)) {
+                Choice::Unusable(reason) => assert!(reason.contains("exponent"), "{reason}"),
+                _ => panic!("an RSA key with exponent 1 or an even one must be unusable"),
+            }
+        }
         match s.choose(Algorithm::RS256, Some("small")) {
             Choice::Unusable(reason) => assert!(reason.contains("1024 bits"), "{reason}"),
             _ => panic!("small key must be unusable"),
