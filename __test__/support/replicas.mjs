@@ -1,0 +1,98 @@
+// Two (or more) replica processes sharing one PostgreSQL, behind a round-robin nginx.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from './postgres.mjs';
+import { startNginx } from './nginx.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+function startReplica(configFile, name, timeoutMs) {
+  const child = spawn(process.execPath, [path.join(here, 'replica.mjs'), '--config', configFile], {
+    cwd: path.resolve(here, '../..'),
+    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  const ready = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} not ready in ${timeoutMs} ms:\n${log.slice(-3000)}`)), timeoutMs);
+    child.stdout.on('data', d => {
+      log += d;
+      if (String(d).includes('READY')) { clearTimeout(timer); resolve(); }
+    });
+    child.stderr.on('data', d => { log += d; });
+    child.once('exit', code => { clearTimeout(timer); reject(new Error(`${name} exited with ${code}:\n${log.slice(-3000)}`)); });
+  });
+  const exited = new Promise(r => child.once('exit', r));
+  return {
+    ready,
+    log: () => log,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/**
+ * Starts `count` replicas sharing `database` (a startPostgres() result) behind nginx.
+ * `provider` is the auth.providers.oidcProxy block. Returns the front URL, the
+ * replicas' own URLs and stop().
+ */
+export async function startReplicas({ database, provider, count = 2, timeoutMs = 180_000 }) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oidc-proxy-replicas-'));
+  const ports = await Promise.all(Array.from({ length: count }, () => freePort()));
+  const replicaUrls = ports.map(p => `http://127.0.0.1:${p}`);
+  const stoppers = [];
+  try {
+    const front = await startNginx({ upstreams: replicaUrls });
+    stoppers.push(front);
+    const configs = ports.map((port, n) => {
+      const config = {
+        app: { baseUrl: 'http://127.0.0.1:3000' },
+        backend: {
+          // The public URL: what users and other plugins call, so JWKS lookups between
+          // plugins go through the front too and may land on either replica.
+          baseUrl: front.url,
+          listen: { host: '127.0.0.1', port },
+          database: { client: 'pg', connection: database.connection },
+          auth: { dangerouslyDisableDefaultAuthPolicy: false },
+        },
+        auth: { providers: { oidcProxy: provider } },
+        catalog: { locations: [] },
+      };
+      const file = path.join(dir, `replica-${n}.json`);
+      fs.writeFileSync(file, JSON.stringify(config));
+      return file;
+    });
+    // The first replica alone, then the rest together: on an empty database Backstage's
+    // catalog migrations fail with MigrationLocked when two replicas race for the knex
+    // lock (seen here), so deployments roll out one replica first. Once migrated, any
+    // number start together.
+    const first = startReplica(configs[0], 'replica 0', timeoutMs);
+    stoppers.push(first);
+    await first.ready;
+    const rest = configs.slice(1).map((file, n) => startReplica(file, `replica ${n + 1}`, timeoutMs));
+    stoppers.push(...rest);
+    await Promise.all(rest.map(r => r.ready));
+    const replicas = [first, ...rest];
+    return {
+      url: front.url,
+      replicaUrls,
+      logs: () => replicas.map(r => r.log()),
+      stop: async () => {
+        await Promise.all(stoppers.map(s => s.stop()));
+        fs.rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await Promise.all(stoppers.map(s => s.stop().catch(() => {})));
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
