@@ -1,0 +1,44 @@
+// Child processes started by the tests: output kept for failure messages, stopped by pid.
+import { spawn } from 'node:child_process';
+
+export function startProcess(command, args, { env, cwd, name } = {}) {
+  const child = spawn(command, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const keep = chunk => {
+    output += chunk;
+    // Keep the tail only: a backend's logs can be long and only the end explains a failure.
+    if (output.length > 200_000) output = output.slice(-100_000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const exited = new Promise(resolve => child.once('exit', (code, signal) => resolve({ code, signal })));
+  return {
+    name,
+    child,
+    exited,
+    output: () => output,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+// Polls `probe` until it returns true, failing early if the process dies.
+export async function waitFor(proc, probe, what, { attempts = 600, intervalMs = 100 } = {}) {
+  for (let i = 0; i < attempts; i++) {
+    if (proc.child.exitCode !== null) {
+      throw new Error(`${proc.name} exited (${proc.child.exitCode}) before ${what}:\n${proc.output().slice(-4000)}`);
+    }
+    try {
+      if (await probe()) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise(r => setTimeout(r, intervalMs));
+  }
+  throw new Error(`${proc.name}: gave up waiting for ${what}:\n${proc.output().slice(-4000)}`);
+}

@@ -1,0 +1,36 @@
+// The people the IdP knows. Typing `login` into the IdP's login form signs in as that user
+// (oidc-provider's devInteractions uses the typed login as the account id, the token's `sub`).
+// jane's catalog entity is named `jdoe`, not `jane.doe`: an identity of user:default/jdoe can only
+// come from the catalog resolver, user:default/jane.doe only from signInWithoutCatalogUser.
+export const USERS = [
+  {
+    login: 'jane',
+    initials: 'JD',
+    email: 'jane.doe@example.com',
+    name: 'Jane Doe',
+    catalogEntityRef: 'user:default/jdoe',
+    catalogGroupRef: 'group:default/platform-team',
+    emailLocalPartRef: 'user:default/jane.doe',
+  },
+  {
+    login: 'sam',
+    initials: 'SR',
+    email: 'sam.rivera@example.org',
+    name: 'Sam Rivera',
+    catalogEntityRef: null,
+    emailLocalPartRef: 'user:default/sam.rivera',
+  },
+].map(u => ({
+  ...u,
+  claims: issuer => ({
+    sub: u.login,
+    email: u.email,
+    email_verified: true,
+    name: u.name,
+    picture: `${issuer}/avatar/${u.login}.svg`,
+  }),
+}));
+
+export function userByLogin(login) {
+  return USERS.find(u => u.login === login);
+}
