@@ -9,6 +9,15 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const entry = path.join(root, 'dist/index.js');
 
+/**
+ * The module's feature. A CommonJS build (what backstage-cli emits) sets
+ * `exports.default`, which import() wraps once more.
+ */
+export async function loadModule() {
+  const loaded = await import(pathToFileURL(entry).href);
+  return loaded.default?.default ?? loaded.default;
+}
+
 /** Why HTTP tests must skip, or null when the module is there. */
 export function moduleMissing() {
   return fs.existsSync(entry) ? null : `the Backstage module is not built (${path.relative(root, entry)} is missing)`;
@@ -27,7 +36,7 @@ export function providerConfig({ issuer, audience = 'backstage', extra = {} }) {
 export async function startModuleBackend({ issuer, audience = 'backstage', extra = {} }) {
   const { startTestBackend, mockServices } = await import('@backstage/backend-test-utils');
   const authPlugin = (await import('@backstage/plugin-auth-backend')).default;
-  const module = (await import(pathToFileURL(entry).href)).default;
+  const module = await loadModule();
   const backend = await startTestBackend({
     features: [
       authPlugin,

@@ -13,7 +13,10 @@ const moduleEntry = path.join(root, 'dist/index.js');
 const backend = createBackend();
 backend.add(import('@backstage/plugin-auth-backend'));
 backend.add(import('@backstage/plugin-catalog-backend'));
-if (fs.existsSync(moduleEntry)) backend.add(import(pathToFileURL(moduleEntry).href));
+// A CommonJS build sets `exports.default`, which import() wraps once more.
+if (fs.existsSync(moduleEntry)) {
+  backend.add(import(pathToFileURL(moduleEntry).href).then(m => ({ default: m.default?.default ?? m.default })));
+}
 
 backend.start().then(
   () => console.log('READY'),
