@@ -23,6 +23,7 @@ export function moduleMissing() {
   return fs.existsSync(entry) ? null : `the Backstage module is not built (${path.relative(root, entry)} is missing)`;
 }
 
+/** The provider block; the resolver is the one the provider's documentation names. */
 export function providerConfig({ issuer, audience = 'backstage', extra = {} }) {
   return {
     issuer,
