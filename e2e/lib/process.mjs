@@ -1,8 +1,17 @@
 // Child processes started by the tests: output kept for failure messages, stopped by pid.
 import { spawn } from 'node:child_process';
 
+// Children still running when the test process exits (a crash, a failed before()) are killed
+// then, so no Apache or backend outlives the run.
+const live = new Set();
+process.on('exit', () => {
+  for (const child of live) child.kill('SIGTERM');
+});
+
 export function startProcess(command, args, { env, cwd, name } = {}) {
   const child = spawn(command, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
   let output = '';
   const keep = chunk => {
     output += chunk;

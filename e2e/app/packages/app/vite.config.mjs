@@ -9,6 +9,8 @@ export default defineConfig({
     // baked in: the backend injects it at runtime (see scripts/backstage-dist.mjs).
     'process.env.NODE_ENV': JSON.stringify('production'),
     'process.env.APP_CONFIG': '[]',
+    // Node's `global`, which webpack 5 also maps to globalThis (used by @backstage/catalog-client).
+    global: 'globalThis',
   },
   build: {
     outDir: 'dist',

@@ -1,0 +1,32 @@
+// The `auth` section of each scenario's app-config, as YAML text.
+import fs from 'node:fs';
+import path from 'node:path';
+import { FIXTURES_DIR } from './paths.mjs';
+
+// The IdP registers the proxies under this client id, so it is also the ID token's `aud`. It is
+// the seed's example audience, which keeps the seed's config verbatim but for the issuer.
+export const CLIENT_ID = 'https://backstage.example.com';
+
+/** docs/oidc-proxy-auth.md's config, verbatim, with only the example issuer replaced. */
+export function seedAuthYaml({ issuer }) {
+  const text = fs.readFileSync(path.join(FIXTURES_DIR, 'seed-config.yaml'), 'utf8');
+  const example = 'issuer: https://login.example.com\n';
+  if (text.split(example).length !== 2) throw new Error('seed-config.yaml: expected one example issuer line');
+  return text.replace(example, `issuer: ${issuer}\n`);
+}
+
+/** `auth.providers.oidcProxy` with the given resolvers (names) and optional header. */
+export function oidcProxyAuthYaml({ issuer, resolvers, header }) {
+  const lines = [
+    'auth:',
+    '  providers:',
+    '    oidcProxy:',
+    `      issuer: ${issuer}`,
+    `      audience: '${CLIENT_ID}'`,
+    ...(header ? [`      oidcIdTokenHeader: '${header}'`] : []),
+    '      signIn:',
+    '        resolvers:',
+    ...resolvers.map(r => `          - resolver: ${r}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}

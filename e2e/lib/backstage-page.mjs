@@ -1,0 +1,56 @@
+// What a person does in the browser, as functions: open Backstage through the proxy, sign in at
+// the IdP if asked, wait for the home page; call the refresh endpoint as the frontend does.
+import { loginAtIdp } from './browser.mjs';
+
+export const REFRESH_PATH = '/api/auth/oidcProxy/refresh';
+
+/** Records the main frame's navigations, so a test can tell whether the IdP showed a page. */
+export function trackNavigations(page) {
+  const urls = [];
+  page.on('framenavigated', frame => {
+    if (frame === page.mainFrame()) urls.push(frame.url());
+  });
+  return urls;
+}
+
+export const sawIdpInteraction = urls => urls.some(u => new URL(u).pathname.startsWith('/interaction/'));
+
+/**
+ * Opens `url`; if `login` is given, fills the IdP's login form on the way. Resolves with the
+ * frontend's own refresh response once the home page shows who is signed in. Nothing on the
+ * Backstage side is clicked: ProxiedSignInPage must sign in by itself.
+ */
+export async function openHome(page, url, { login } = {}) {
+  const refresh = page.waitForResponse(r => new URL(r.url()).pathname === REFRESH_PATH, { timeout: 90_000 });
+  await page.goto(url);
+  if (login) await loginAtIdp(page, login);
+  const response = await refresh;
+  const body = await response.json().catch(() => null);
+  if (response.status() !== 200) {
+    throw new Error(`the frontend's ${REFRESH_PATH} answered ${response.status()}: ${JSON.stringify(body)}`);
+  }
+  const ref = page.getByTestId('home-user-entity-ref');
+  await ref.filter({ hasText: /\S/ }).waitFor({ timeout: 60_000 });
+  return { refresh: body, userEntityRef: (await ref.textContent()).trim() };
+}
+
+/** GET /api/auth/oidcProxy/refresh from the page, the way ProxiedSignInPage sends it. */
+export function fetchRefresh(page, extraHeaders = {}) {
+  return page.evaluate(
+    async ({ path, extraHeaders }) => {
+      const r = await fetch(path, {
+        credentials: 'include',
+        headers: { 'x-requested-with': 'XMLHttpRequest', ...extraHeaders },
+      });
+      const text = await r.text();
+      let json = null;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        // not JSON: the test shows the text
+      }
+      return { status: r.status, json, text };
+    },
+    { path: REFRESH_PATH, extraHeaders },
+  );
+}

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Prepares the end-to-end tests (idempotent; run again after changing the module):
+#   1. Debian packages when missing: apache2, libapache2-mod-auth-openidc, chromium;
+#   2. the test tooling in e2e/node_modules (oidc-provider, playwright-core, yarn 1);
+#   3. the module built and packed (`npm run build`, `npm pack`) from the repo root;
+#   4. the Backstage app copied to e2e/.work/app, installed from its committed yarn.lock, and
+#      the packed module added the way the docs say: `yarn --cwd packages/backend add <tarball>`;
+#   5. the frontend built (Vite).
+# Then: `npm run test:e2e` from the repo root.
+set -euo pipefail
+E2E="$(cd "$(dirname "$0")" && pwd)"
+ROOT="$(dirname "$E2E")"
+WORK="$E2E/.work"
+start=$SECONDS
+step() { echo "== e2e setup [$((SECONDS - start))s] $*"; }
+
+step "Debian packages"
+missing=()
+[ -x /usr/sbin/apache2 ] || missing+=(apache2)
+[ -f /usr/lib/apache2/modules/mod_auth_openidc.so ] || missing+=(libapache2-mod-auth-openidc)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  # Keep Debian's apache2 service from starting on port 80: the tests start their own.
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+    $SUDO chmod +x /usr/sbin/policy-rc.d
+    trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+step "test tooling (e2e/package-lock.json)"
+(cd "$E2E" && npm ci --no-audit --no-fund --loglevel=error)
+YARN="$E2E/node_modules/.bin/yarn"
+
+mkdir -p "$WORK"
+rm -f "$WORK"/*.tgz
+if [ -n "${E2E_MODULE_TARBALL:-}" ]; then
+  # Test a given pack (e.g. a release candidate) instead of the work tree.
+  step "module: $E2E_MODULE_TARBALL"
+  cp "$E2E_MODULE_TARBALL" "$WORK/module.tgz"
+  tarball_name=module.tgz
+else
+  step "module: build and pack"
+  [ -d "$ROOT/node_modules" ] || (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+  # Incremental: quick when CI's `npm test` has just built it.
+  (cd "$ROOT" && npm run build --silent)
+  tarball_name="$(cd "$ROOT" && npm pack --silent --pack-destination "$WORK" | tail -n 1)"
+fi
+# Name the tarball after its content: yarn 1 caches file tarballs by name and version and
+# would otherwise keep installing an older pack of the same version.
+hash="$(sha256sum "$WORK/$tarball_name" | cut -c1-12)"
+tarball="$WORK/oidc-proxy-provider-$hash.tgz"
+mv "$WORK/$tarball_name" "$tarball"
+
+step "app: copy and install (yarn.lock, frozen)"
+mkdir -p "$WORK/app"
+# The committed sources over the working copy; node_modules and dist stay for speed.
+(cd "$E2E/app" && tar --exclude=node_modules --exclude=dist -cf - .) | (cd "$WORK/app" && tar -xf -)
+(cd "$WORK/app" && "$YARN" install --frozen-lockfile --non-interactive --silent --network-timeout 600000)
+
+step "app: yarn --cwd packages/backend add $(basename "$tarball")"
+(cd "$WORK/app" && "$YARN" --cwd packages/backend add "$tarball" --non-interactive --silent --network-timeout 600000)
+
+step "app: build the frontend"
+(cd "$WORK/app" && "$YARN" --cwd packages/app build --silent >/dev/null)
+
+step "done in $((SECONDS - start))s"
