@@ -4,16 +4,21 @@ import { loginAtIdp } from './browser.mjs';
 
 export const REFRESH_PATH = '/api/auth/oidcProxy/refresh';
 
-/** Records the main frame's navigations, so a test can tell whether the IdP showed a page. */
+/**
+ * Records the URL of every top-level navigation request, redirect hops included, so a test can
+ * tell whether the browser went through the IdP and whether the IdP showed a page.
+ */
 export function trackNavigations(page) {
   const urls = [];
-  page.on('framenavigated', frame => {
-    if (frame === page.mainFrame()) urls.push(frame.url());
+  page.on('request', request => {
+    if (request.isNavigationRequest() && request.frame() === page.mainFrame()) urls.push(request.url());
   });
   return urls;
 }
 
+// oidc-provider shows its login (or consent) page under /interaction/.
 export const sawIdpInteraction = urls => urls.some(u => new URL(u).pathname.startsWith('/interaction/'));
+export const wentThroughIdp = (urls, issuer) => urls.some(u => u.startsWith(`${issuer}/auth`));
 
 /**
  * Opens `url`; if `login` is given, fills the IdP's login form on the way. Resolves with the
@@ -38,10 +43,16 @@ export async function openHome(page, url, { login } = {}) {
 export function fetchRefresh(page, extraHeaders = {}) {
   return page.evaluate(
     async ({ path, extraHeaders }) => {
-      const r = await fetch(path, {
-        credentials: 'include',
-        headers: { 'x-requested-with': 'XMLHttpRequest', ...extraHeaders },
-      });
+      let r;
+      try {
+        r = await fetch(path, {
+          credentials: 'include',
+          headers: { 'x-requested-with': 'XMLHttpRequest', ...extraHeaders },
+        });
+      } catch (error) {
+        // e.g. a proxy redirect to the IdP, which a same-origin fetch cannot follow
+        return { status: 0, json: null, text: String(error) };
+      }
       const text = await r.text();
       let json = null;
       try {

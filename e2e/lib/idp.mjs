@@ -73,6 +73,27 @@ export async function startIdp({ clients, idTokenTtl = 3600, port = 0 } = {}) {
   const cookieKeys = [crypto.randomBytes(32).toString('hex')];
   const state = { provider: null, callback: null, keys: [await signingKey()] };
   const jwksFetches = [];
+  const issuedKids = [];
+  // Notes the `kid` of each ID token the token endpoint hands out (the browser never sees the
+  // token: the proxy keeps it), so the rotation test can tell which key signed a login.
+  const recordIssuedKid = res => {
+    const chunks = [];
+    const { write, end } = res;
+    res.write = function (chunk, ...rest) {
+      if (chunk) chunks.push(Buffer.from(chunk));
+      return write.call(this, chunk, ...rest);
+    };
+    res.end = function (chunk, ...rest) {
+      if (chunk && typeof chunk !== 'function') chunks.push(Buffer.from(chunk));
+      try {
+        const idToken = JSON.parse(Buffer.concat(chunks).toString('utf8')).id_token;
+        if (idToken) issuedKids.push(JSON.parse(Buffer.from(idToken.split('.')[0], 'base64url')).kid);
+      } catch {
+        // not a token response
+      }
+      return end.call(this, chunk, ...rest);
+    };
+  };
 
   const handler = (req, res) => {
     const avatar = /^\/avatar\/([a-z.]+)\.svg$/.exec(req.url);
@@ -82,6 +103,7 @@ export async function startIdp({ clients, idTokenTtl = 3600, port = 0 } = {}) {
       return res.end(user ? avatarSvg(user.initials) : '');
     }
     if (req.url.startsWith('/jwks')) jwksFetches.push({ at: Date.now(), ua: req.headers['user-agent'] ?? '' });
+    if (req.url.startsWith('/token')) recordIssuedKid(res);
     return state.callback(req, res);
   };
 
@@ -99,6 +121,7 @@ export async function startIdp({ clients, idTokenTtl = 3600, port = 0 } = {}) {
     issuer,
     port: boundPort,
     jwksFetches,
+    issuedKids,
     kids: () => state.keys.map(k => k.kid),
     // Publishes a new signing key first (it signs from now on) and keeps the old one published,
     // as a real rotation does, so tokens already issued stay verifiable until they expire.
