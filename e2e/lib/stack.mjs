@@ -2,6 +2,9 @@
 // Backstage backend (127.0.0.1, reachable directly only by the tests), one Apache proxy per
 // entry of `proxies` (127.0.0.1), and Chromium.
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ARTIFACTS_DIR } from './paths.mjs';
 import { startIdp } from './idp.mjs';
 import { startBackend } from './backend.mjs';
 import { startApache } from './apache.mjs';
@@ -9,11 +12,19 @@ import { launchBrowser } from './browser.mjs';
 import { freePort } from './ports.mjs';
 import { CLIENT_ID } from './auth-config.mjs';
 
+// Keeps each server's log as a test artifact (e2e/artifacts/logs/<scenario>-<server>.log):
+// when a test fails in CI, these say why.
+function saveLog(scenario, server, text) {
+  const dir = path.join(ARTIFACTS_DIR, 'logs');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, `${scenario}-${server}.log`), text);
+}
+
 /**
- * authYaml({ issuer }) returns the scenario's auth config. proxies: { name: { header,
+ * name: the scenario, for log file names. authYaml({ issuer }) returns the scenario's auth config. proxies: { name: { header,
  * sessionAtTokenExpiry } }. idTokenTtl: seconds.
  */
-export async function startStack({ authYaml, proxies = { main: {} }, idTokenTtl = 3600 }) {
+export async function startStack({ name, authYaml, proxies = { main: {} }, idTokenTtl = 3600 }) {
   const stoppers = [];
   const stop = async () => {
     for (const s of stoppers.reverse()) await s().catch(() => {});
@@ -42,12 +53,15 @@ export async function startStack({ authYaml, proxies = { main: {} }, idTokenTtl 
     // origin it is loaded from, so other proxies in front of the same backend work too.
     const publicUrl = `http://127.0.0.1:${Object.values(proxyPorts)[0]}`;
     const backend = await startBackend({ port: backendPort, publicUrl, authYaml: authYaml({ issuer: idp.issuer }), imgSrc: [idp.issuer] });
-    stoppers.push(() => backend.stop());
+    stoppers.push(async () => {
+      await backend.stop();
+      saveLog(name, 'backend', backend.output());
+    });
 
     const apaches = {};
-    for (const [name, opts] of Object.entries(proxies)) {
-      apaches[name] = await startApache({
-        port: proxyPorts[name],
+    for (const [proxyName, opts] of Object.entries(proxies)) {
+      apaches[proxyName] = await startApache({
+        port: proxyPorts[proxyName],
         backendPort,
         issuer: idp.issuer,
         clientId: CLIENT_ID,
@@ -55,7 +69,11 @@ export async function startStack({ authYaml, proxies = { main: {} }, idTokenTtl 
         header: opts.header,
         sessionAtTokenExpiry: opts.sessionAtTokenExpiry,
       });
-      stoppers.push(() => apaches[name].stop());
+      const apache = apaches[proxyName];
+      stoppers.push(async () => {
+        saveLog(name, `apache-${proxyName}`, apache.errorLog());
+        await apache.stop();
+      });
     }
 
     const browser = await launchBrowser();

@@ -24,6 +24,7 @@ describe('key rotation at the IdP', () => {
 
   before(async () => {
     stack = await startStack({
+      name: 'key-rotation',
       authYaml: ({ issuer }) =>
         oidcProxyAuthYaml({ issuer, resolvers: ['emailMatchingUserEntityProfileEmail', 'signInWithoutCatalogUser'] }),
     });

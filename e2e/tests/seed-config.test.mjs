@@ -14,7 +14,7 @@ describe("the seed's verbatim config (auth.providers.oidc-proxy)", () => {
   let stack;
 
   before(async () => {
-    stack = await startStack({ authYaml: seedAuthYaml });
+    stack = await startStack({ name: 'seed-config', authYaml: seedAuthYaml });
   });
 
   after(async () => {

@@ -22,6 +22,7 @@ describe('sign-in through the proxy (catalog resolver, x-oidc-id-token)', () => 
 
   before(async () => {
     stack = await startStack({
+      name: 'sign-in',
       authYaml: ({ issuer }) => oidcProxyAuthYaml({ issuer, resolvers: ['emailMatchingUserEntityProfileEmail'] }),
     });
     context = await stack.browser.newContext();

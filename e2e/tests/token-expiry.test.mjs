@@ -32,6 +32,7 @@ describe(`ID tokens that expire after ${ID_TOKEN_TTL} s`, () => {
 
   before(async () => {
     stack = await startStack({
+      name: 'token-expiry',
       idTokenTtl: ID_TOKEN_TTL,
       proxies: { lasting: {}, atExpiry: { sessionAtTokenExpiry: true } },
       authYaml: ({ issuer }) => oidcProxyAuthYaml({ issuer, resolvers: ['emailMatchingUserEntityProfileEmail'] }),

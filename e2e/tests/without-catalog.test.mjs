@@ -17,6 +17,7 @@ describe(`signInWithoutCatalogUser, token in ${HEADER}`, () => {
 
   before(async () => {
     stack = await startStack({
+      name: 'without-catalog',
       proxies: { main: { header: HEADER } },
       authYaml: ({ issuer }) => oidcProxyAuthYaml({ issuer, resolvers: ['signInWithoutCatalogUser'], header: HEADER }),
     });
