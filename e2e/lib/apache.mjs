@@ -16,6 +16,8 @@ const CONF_DIR = fileURLToPath(new URL('../apache/', import.meta.url));
  */
 export async function startApache({ port, backendPort, issuer, clientId, clientSecret, header = 'x-oidc-id-token', sessionAtTokenExpiry = false }) {
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-apache-'));
+  // Apache's children (www-data when started as root) reopen the mutex files in here.
+  fs.chmodSync(runDir, 0o755);
   const env = {
     PATH: process.env.PATH,
     RUN_DIR: runDir,
