@@ -1,0 +1,88 @@
+// The ProxyAuthenticator: reads the ID token from the configured header and has the native
+// core verify it. No JWT parsing happens here.
+import { createProxyAuthenticator, type ProfileInfo } from '@backstage/plugin-auth-node';
+import { AuthenticationError } from '@backstage/errors';
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import { readOidcProxyConfig, type OidcProxyConfig } from './config';
+import { verifyIdToken, isNativeError } from './native';
+import { verificationError } from './errors';
+import { recordVerification } from './metrics';
+
+/** What a sign-in resolver receives as `info.result`: the verified claims only, never the raw token. */
+export interface OidcProxyResult {
+  claims: Record<string, unknown>;
+}
+
+/** Sent to the frontend as `providerInfo` in the refresh response. */
+export interface OidcProxyProviderInfo {
+  /** The verified ID token claims. */
+  claims: Record<string, unknown>;
+}
+
+function stringClaim(claims: Record<string, unknown>, name: string): string | undefined {
+  const value = claims[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * The profile Backstage shows and the email resolvers match on. An email the issuer marks
+ * unverified (`email_verified: false`) is left out, so no resolver can match a catalog user
+ * by an address nobody proved to own (the native resolveIdentity refuses it likewise).
+ */
+export function profileFromClaims(claims: Record<string, unknown>): ProfileInfo {
+  const profile: ProfileInfo = {};
+  const email = stringClaim(claims, 'email');
+  if (email !== undefined && claims.email_verified !== false) profile.email = email;
+  const displayName = stringClaim(claims, 'name');
+  if (displayName !== undefined) profile.displayName = displayName;
+  const picture = stringClaim(claims, 'picture');
+  if (picture !== undefined) profile.picture = picture;
+  return profile;
+}
+
+const WARN_INTERVAL_MS = 60_000;
+
+/**
+ * The authenticator, with an optional logger for issuer trouble (a warning at most once a
+ * minute: an outage would otherwise log once per request).
+ */
+export function createOidcProxyAuthenticator(options: { logger?: LoggerService } = {}) {
+  let lastWarning = 0;
+  const warnIssuerTrouble = (error: unknown) => {
+    const now = Date.now();
+    if (!options.logger || now - lastWarning < WARN_INTERVAL_MS) return;
+    lastWarning = now;
+    const message = error instanceof Error ? error.message : String(error);
+    options.logger.warn(`oidcProxy: cannot fetch the issuer's signing keys, answering 503 until it recovers: ${message}`);
+  };
+
+  return createProxyAuthenticator<OidcProxyConfig, OidcProxyResult, OidcProxyProviderInfo>({
+    defaultProfileTransform: async result => ({ profile: profileFromClaims(result.claims) }),
+
+    initialize({ config }) {
+      return readOidcProxyConfig(config);
+    },
+
+    async authenticate({ req }, { verify, header }) {
+      // Express looks headers up case-insensitively.
+      const token = req.get(header);
+      if (!token) {
+        recordVerification('missing_header');
+        throw new AuthenticationError(`Missing ID token: the request has no ${header} header (is the identity-aware proxy in front of Backstage setting it?)`);
+      }
+      let claims: Record<string, unknown>;
+      try {
+        claims = await verifyIdToken(token, verify);
+      } catch (error) {
+        recordVerification(isNativeError(error) ? error.code : 'ERR_UNKNOWN');
+        if (isNativeError(error) && error.code === 'ERR_ISSUER_UNAVAILABLE') warnIssuerTrouble(error);
+        throw verificationError(error, header);
+      }
+      recordVerification('ok');
+      return { result: { claims }, providerInfo: { claims } };
+    },
+  });
+}
+
+/** The authenticator without a logger, for modules that register the provider themselves. */
+export const oidcProxyAuthenticator = createOidcProxyAuthenticator();

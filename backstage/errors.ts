@@ -1,0 +1,36 @@
+// Turns the native error codes into Backstage errors, whose names Backstage's error handler
+// maps to status codes: AuthenticationError 401, NotAllowedError 403,
+// ServiceUnavailableError 503, anything else 500.
+// The new error never gets the native error as `cause`: Backstage serialises causes into
+// the response body, and a body must say why in one line and nothing more.
+import { AuthenticationError, NotAllowedError, ServiceUnavailableError } from '@backstage/errors';
+import { isNativeError } from './native';
+
+/** One line: a native message names what was wrong, never the token or a claim value. */
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+/** An error from `verifyIdToken` as the HTTP error the refresh endpoint answers with. */
+export function verificationError(error: unknown, header: string): Error {
+  if (!isNativeError(error)) return new Error('ID token verification failed unexpectedly');
+  const why = oneLine(error.message);
+  switch (error.code) {
+    case 'ERR_ISSUER_UNAVAILABLE':
+      return new ServiceUnavailableError(`Cannot verify ID tokens now (${error.code}): ${why}`);
+    case 'ERR_INVALID_OPTIONS':
+    case 'ERR_INTERNAL':
+      return new Error(`ID token verification is misconfigured or failed internally (${error.code}): ${why}`);
+    default:
+      return new AuthenticationError(`Invalid ID token in the ${header} header (${error.code}): ${why}`);
+  }
+}
+
+/** An error from `resolveIdentity`: the token is valid, but it cannot name a Backstage user. */
+export function identityError(error: unknown): Error {
+  if (!isNativeError(error)) return new Error('Identity resolution failed unexpectedly');
+  if (error.code === 'ERR_INVALID_OPTIONS' || error.code === 'ERR_INTERNAL') {
+    return new Error(`Identity resolution is misconfigured (${error.code}): ${oneLine(error.message)}`);
+  }
+  return new NotAllowedError(`Sign-in refused (${error.code}): ${oneLine(error.message)}`);
+}

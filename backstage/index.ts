@@ -1,0 +1,37 @@
+/**
+ * The `oidcProxy` auth provider for Backstage: signs users in from an OIDC ID token that an
+ * identity-aware proxy puts in a request header, verified by the package's native core.
+ *
+ * @packageDocumentation
+ */
+export { authModuleOidcProxyProvider as default } from './module';
+export { authModuleOidcProxyProvider } from './module';
+export {
+  createOidcProxyAuthenticator,
+  oidcProxyAuthenticator,
+  profileFromClaims,
+  type OidcProxyResult,
+  type OidcProxyProviderInfo,
+} from './authenticator';
+export { oidcProxySignInResolvers, readSignInResolver, type OidcProxySignInResolverName } from './resolvers';
+export { createOidcProxyProviderFactory, type OidcProxyProviderFactoryOptions } from './provider';
+export {
+  readOidcProxyConfig,
+  findProviderKey,
+  PROVIDER_ID,
+  PROVIDER_ID_ALIAS,
+  DEFAULT_HEADER,
+  type OidcProxyConfig,
+} from './config';
+export {
+  verifyIdToken,
+  resolveIdentity,
+  prefetchKeys,
+  cacheStats,
+  isNativeError,
+  type NativeError,
+  type VerifyOptions,
+  type IdentityOptions,
+  type Identity,
+  type Profile,
+} from './native';

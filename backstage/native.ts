@@ -1,0 +1,18 @@
+// The one place that loads the native addon. `../index.js` is the loader that
+// `napi build --platform` generates at the package root; from dist/ it is one level up,
+// and the package ships it (package.json `files`) next to the `.node` binaries.
+import * as native from '../index.js';
+
+export const { verifyIdToken, resolveIdentity, prefetchKeys, cacheStats } = native;
+export type { VerifyOptions, IdentityOptions, Identity, Profile } from '../index.js';
+
+/** Every error the native functions throw or reject with carries a stable `code`. */
+export interface NativeError extends Error {
+  code: string;
+  /** Which claim failed, for ERR_JWT_CLAIM_VALIDATION_FAILED. */
+  claim?: string;
+}
+
+export function isNativeError(error: unknown): error is NativeError {
+  return error instanceof Error && typeof (error as NativeError).code === 'string';
+}
