@@ -3,6 +3,7 @@
 // host, not port, so the IdP's session cookies and the proxy's never overwrite each other.
 import http from 'node:http';
 import crypto from 'node:crypto';
+import './quiet-oidc-provider.mjs';
 import Provider from 'oidc-provider';
 import { exportJWK, generateKeyPair } from 'jose';
 import { userByLogin } from './users.mjs';
