@@ -1,0 +1,68 @@
+// Configuration schema of the oidcProxy auth provider (package.json `configSchema`).
+// Backstage validates app-config against it, e.g. `backstage-cli config:check --strict`.
+
+/** Options of one sign-in resolver entry under `signIn.resolvers`. */
+interface OidcProxySignInResolverEntry {
+  /**
+   * The resolver's name. Resolvers are tried in the order listed; one that finds no User
+   * entity hands over to the next.
+   */
+  resolver:
+    | 'emailMatchingUserEntityProfileEmail'
+    | 'emailLocalPartMatchingUserEntityName'
+    | 'emailMatchingUserEntityAnnotation'
+    | 'idMatchingUserEntityAnnotation'
+    | 'signInWithoutCatalogUser';
+  /**
+   * Email domains allowed to sign in through this resolver (exact, case-insensitive;
+   * subdomains are not implied). Not accepted by idMatchingUserEntityAnnotation.
+   */
+  allowedDomains?: string[];
+  /** emailMatchingUserEntityProfileEmail and emailLocalPartMatchingUserEntityName only (Backstage's option). */
+  dangerouslyAllowSignInWithoutUserInCatalog?: boolean;
+  /** signInWithoutCatalogUser only: the claim that names the user. Default: the email's local part. */
+  userNameClaim?: string;
+  /** signInWithoutCatalogUser only: a claim listing the user's groups, for ownership. */
+  groupsClaim?: string;
+  /** signInWithoutCatalogUser only: namespace of the user and of groups given without one. Default `default`. */
+  namespace?: string;
+}
+
+/** The provider block, under either key. */
+interface OidcProxyProviderConfig {
+  /** Must equal the ID tokens' `iss` claim; discovery is `<issuer>/.well-known/openid-configuration`. */
+  issuer: string;
+  /** The tokens' `aud` must contain one of these (usually the proxy's OIDC client id). */
+  audience: string | string[];
+  /**
+   * The request header carrying the ID token (no `Bearer ` prefix). Case-insensitive;
+   * anything but `authorization`. Default `x-oidc-id-token`.
+   */
+  oidcIdTokenHeader?: string;
+  /** The issuer's JWKS URL; skips discovery. */
+  jwksUri?: string;
+  /** Accepted signature algorithms. Default: RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 EdDSA. */
+  algorithms?: Array<'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'EdDSA'>;
+  /**
+   * Allowed clock skew in seconds for exp, nbf and iat. Default 30.
+   * @minimum 0
+   * @maximum 60
+   */
+  clockTolerance?: number;
+  /** Claims every token must have. Default: iat, exp, sub, email. */
+  requiredClaims?: string[];
+  signIn: {
+    resolvers: OidcProxySignInResolverEntry[];
+  };
+}
+
+export interface Config {
+  auth?: {
+    providers?: {
+      /** The oidcProxy provider (the id the frontend's ProxiedSignInPage uses). */
+      oidcProxy?: OidcProxyProviderConfig;
+      /** The same provider under the spelling of the original documentation; use one key, not both. */
+      'oidc-proxy'?: OidcProxyProviderConfig;
+    };
+  };
+}
