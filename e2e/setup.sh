@@ -13,6 +13,15 @@ ROOT="$(dirname "$E2E")"
 WORK="$E2E/.work"
 start=$SECONDS
 step() { echo "== e2e setup [$((SECONDS - start))s] $*"; }
+# Runs a noisy install step with its output in $WORK/setup.log (an optional native dependency,
+# keytar, fails to compile here and yarn reports it at length); shows the end if it fails.
+logged() {
+  if ! "$@" >>"$WORK/setup.log" 2>&1; then
+    tail -n 60 "$WORK/setup.log"
+    echo "== e2e setup: failed: $*  (full log: $WORK/setup.log)" >&2
+    exit 1
+  fi
+}
 
 step "Debian packages"
 missing=()
@@ -31,11 +40,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+mkdir -p "$WORK"
+: >"$WORK/setup.log"
+
 step "test tooling (e2e/package-lock.json)"
-(cd "$E2E" && npm ci --no-audit --no-fund --loglevel=error)
+(cd "$E2E" && npm ci --no-audit --no-fund --silent)
 YARN="$E2E/node_modules/.bin/yarn"
 
-mkdir -p "$WORK"
 rm -f "$WORK"/*.tgz
 if [ -n "${E2E_MODULE_TARBALL:-}" ]; then
   # Test a given pack (e.g. a release candidate) instead of the work tree.
@@ -59,12 +70,13 @@ step "app: copy and install (yarn.lock, frozen)"
 mkdir -p "$WORK/app"
 # The committed sources over the working copy; node_modules and dist stay for speed.
 (cd "$E2E/app" && tar --exclude=node_modules --exclude=dist -cf - .) | (cd "$WORK/app" && tar -xf -)
-(cd "$WORK/app" && "$YARN" install --frozen-lockfile --non-interactive --silent --network-timeout 600000)
+cd "$WORK/app"
+logged "$YARN" install --frozen-lockfile --non-interactive --network-timeout 600000
 
 step "app: yarn --cwd packages/backend add $(basename "$tarball")"
-(cd "$WORK/app" && "$YARN" --cwd packages/backend add "$tarball" --non-interactive --silent --network-timeout 600000)
+logged "$YARN" --cwd packages/backend add "$tarball" --non-interactive --network-timeout 600000
 
 step "app: build the frontend"
-(cd "$WORK/app" && "$YARN" --cwd packages/app build --silent >/dev/null)
+logged "$YARN" --cwd packages/app build
 
 step "done in $((SECONDS - start))s"

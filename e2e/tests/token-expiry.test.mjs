@@ -65,8 +65,9 @@ describe(`ID tokens that expire after ${ID_TOKEN_TTL} s`, () => {
     assert.equal(home.userEntityRef, jane.catalogEntityRef);
   });
 
-  test('7a. with the default session, the proxy keeps forwarding the expired token and refresh answers a clear 401', async () => {
+  test('7a. with the default session, the proxy keeps forwarding the expired token and refresh answers a clear 401', async t => {
     const res = await refreshUntilNot200(lasting);
+    t.diagnostic(`refresh answered ${res.status}: ${res.text}`);
     assert.equal(res.status, 401, res.text);
     assert.equal(res.json?.error?.name, 'AuthenticationError', res.text);
     assert.match(res.json.error.message, /expir/i);
