@@ -52,6 +52,7 @@ interface OidcProxyProviderConfig {
   /** Claims every token must have. Default: iat, exp, sub, email. */
   requiredClaims?: string[];
   signIn: {
+    /** @minItems 1 */
     resolvers: OidcProxySignInResolverEntry[];
   };
 }

@@ -1,0 +1,66 @@
+// The issuer down when Backstage starts: start-up goes on (a warning, no wait), sign-ins
+// answer 503 with a one-line reason, and they recover by themselves once the issuer is back.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startOidcIssuer } from './support/oidc-issuer.mjs';
+import { startAuthBackend } from './support/auth-backend.mjs';
+
+const sleep = ms => new Promise(r => setTimeout(r, ms));
+
+/** Polls `check` (bounded) until it returns a truthy value. */
+async function eventually(what, check, { attempts = 150, intervalMs = 200 } = {}) {
+  for (let i = 0; i < attempts; i++) {
+    const value = await check();
+    if (value) return value;
+    await sleep(intervalMs);
+  }
+  assert.fail(`gave up waiting for ${what}`);
+}
+
+test('issuer down at start-up: backend starts, 503 without the token in the body, then recovery without a restart', async () => {
+  const idp = await startOidcIssuer();
+  const token = await idp.login('alice');
+  await idp.stop();
+
+  const backend = await startAuthBackend({
+    providers: {
+      oidcProxy: {
+        issuer: idp.issuer,
+        audience: idp.clientId,
+        signIn: { resolvers: [{ resolver: 'signInWithoutCatalogUser', allowedDomains: ['example.com'] }] },
+      },
+    },
+  });
+  try {
+    await eventually('the start-up prefetch warning', () =>
+      backend.logs.find(l => l.level === 'warn' && l.message.includes('could not fetch the signing keys') && l.message.includes('ERR_ISSUER_UNAVAILABLE')),
+    );
+
+    for (let i = 0; i < 5; i++) {
+      const response = await backend.refresh(token);
+      const text = await response.text();
+      assert.equal(response.status, 503, text);
+      const body = JSON.parse(text);
+      assert.equal(body.error.name, 'ServiceUnavailableError');
+      assert.match(body.error.message, /ERR_ISSUER_UNAVAILABLE/);
+      assert.equal(body.error.message.includes('\n'), false);
+      for (const part of token.split('.')) assert.equal(text.includes(part), false);
+      assert.equal(text.includes('alice'), false);
+    }
+    // Issuer trouble is logged, but not once per request.
+    const outageWarnings = backend.logs.filter(l => l.level === 'warn' && l.message.includes('answering 503'));
+    assert.equal(outageWarnings.length, 1);
+
+    await idp.start();
+    const body = await eventually('a sign-in after the issuer is back', async () => {
+      const response = await backend.refresh(token);
+      if (response.status === 503) return undefined;
+      assert.equal(response.status, 200, await response.clone().text());
+      return response.json();
+    });
+    assert.equal(body.backstageIdentity.identity.userEntityRef, 'user:default/alice');
+  } finally {
+    await backend.stop();
+    await idp.stop();
+  }
+});
