@@ -7,7 +7,7 @@ import { signPool, keycloakKid } from './tokens.mjs';
 import { probe, throughput, latency, fixedRate } from './measure.mjs';
 import { summary } from './stats.mjs';
 
-const ALGS = ['RS256', 'ES256', 'EdDSA'];
+const ALGS = (process.env.BENCH_ALGS ?? 'RS256,ES256,EdDSA').split(',');
 
 async function issuerFor(alg) {
   const issuer = await startIssuer({ algs: [] });

@@ -3,14 +3,25 @@
 //! decoders accept several spellings of one token, which breaks caching by token text
 //! and hides tampering; we accept exactly one.
 
+/// The 6-bit value of each byte, or NONE for bytes outside the base64url alphabet; a
+/// table because decoding is a tenth of a verification's time otherwise.
+const NONE: u8 = 0xff;
+static VALUES: [u8; 256] = {
+    let mut table = [NONE; 256];
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut i = 0;
+    while i < 64 {
+        table[alphabet[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+};
+
+#[inline]
 fn value(c: u8) -> Option<u32> {
-    match c {
-        b'A'..=b'Z' => Some((c - b'A') as u32),
-        b'a'..=b'z' => Some((c - b'a' + 26) as u32),
-        b'0'..=b'9' => Some((c - b'0' + 52) as u32),
-        b'-' => Some(62),
-        b'_' => Some(63),
-        _ => None,
+    match VALUES[c as usize] {
+        NONE => None,
+        v => Some(v as u32),
     }
 }
 

@@ -92,6 +92,49 @@ unsafe fn settle(env: sys::napi_env, value: std::result::Result<sys::napi_value,
     Ok(Raw(promise))
 }
 
+/// A new pending promise and the deferred that settles it.
+pub fn promise(env: sys::napi_env) -> Result<(sys::napi_deferred, Raw)> {
+    let mut deferred = ptr::null_mut();
+    let mut promise = ptr::null_mut();
+    check(unsafe { sys::napi_create_promise(env, &mut deferred, &mut promise) })?;
+    Ok((deferred, Raw(promise)))
+}
+
+/// Settles a promise from `promise` with the claims or our error, each in a handle scope
+/// of its own (a drain settles many). A value that cannot be built rejects with
+/// ERR_INTERNAL so that no promise is left pending.
+pub unsafe fn settle_deferred(env: sys::napi_env, deferred: sys::napi_deferred, outcome: std::result::Result<Arc<str>, Error>) {
+    let mut scope = ptr::null_mut();
+    let opened = unsafe { sys::napi_open_handle_scope(env, &mut scope) } == sys::Status::napi_ok;
+    let value = match &outcome {
+        Ok(claims) => unsafe { json_parse(env, claims) }.map(Ok),
+        Err(e) => unsafe { error_value(env, e) }.map(Err),
+    };
+    let value = match value {
+        Ok(v) => Ok(v),
+        Err(_) => {
+            // json_parse may have left an exception pending; clear it before rejecting.
+            let mut ignored = ptr::null_mut();
+            unsafe { sys::napi_get_and_clear_last_exception(env, &mut ignored) };
+            unsafe { error_value(env, &internal()) }.map(Err)
+        }
+    };
+    unsafe {
+        match value {
+            Ok(Ok(v)) => sys::napi_resolve_deferred(env, deferred, v),
+            Ok(Err(v)) => sys::napi_reject_deferred(env, deferred, v),
+            Err(_) => {
+                let mut undefined = ptr::null_mut();
+                sys::napi_get_undefined(env, &mut undefined);
+                sys::napi_reject_deferred(env, deferred, undefined)
+            }
+        };
+        if opened {
+            sys::napi_close_handle_scope(env, scope);
+        }
+    }
+}
+
 /// A promise already resolved with the claims or rejected with the error.
 pub fn settled(env: &Env, outcome: std::result::Result<Arc<str>, Error>) -> Result<Raw> {
     let env = env.raw();
