@@ -238,3 +238,38 @@ describe('signInWithoutCatalogUser with allowedDomains, groups and a custom head
     assert.equal(backend.logs.some(l => l.level === 'warn' && /allowedDomains/.test(l.message)), false, 'no open sign-in warning');
   });
 });
+
+describe('signInWithoutCatalogUser with userNameClaim and namespace', () => {
+  let idp;
+  let byEmail;
+  let bySub;
+  before(async () => {
+    idp = await startOidcIssuer();
+    [byEmail, bySub] = await Promise.all([
+      startAuthBackend({ providers: { oidcProxy: provider(idp, ['signInWithoutCatalogUser']) } }),
+      startAuthBackend({
+        providers: {
+          oidcProxy: provider(idp, [{ resolver: 'signInWithoutCatalogUser', userNameClaim: 'sub', namespace: 'staff', groupsClaim: 'groups' }]),
+        },
+      }),
+    ]);
+  });
+  after(async () => {
+    await Promise.all([byEmail, bySub].filter(Boolean).map(b => b.stop()));
+    await idp.stop();
+  });
+
+  test('userNameClaim and namespace name the user and place the groups', async () => {
+    const { identity } = (await signedIn(await bySub.refresh(await idp.login('alice')))).backstageIdentity;
+    assert.equal(identity.userEntityRef, `user:staff/${subjectOf('alice')}`);
+    assert.deepEqual(identity.ownershipEntityRefs, [`user:staff/${subjectOf('alice')}`, 'group:staff/team-a']);
+  });
+
+  test('an email local part that is no valid entity name is refused (403), not rewritten', async () => {
+    const token = await idp.login('oconnor');
+    await assertRefused(await byEmail.refresh(token), 403, { token, mentions: /ERR_IDENTITY_INVALID_NAME/ });
+    // Named by another claim, the same user signs in.
+    const { identity } = (await signedIn(await bySub.refresh(token))).backstageIdentity;
+    assert.equal(identity.userEntityRef, `user:staff/${subjectOf('oconnor')}`);
+  });
+});

@@ -24,6 +24,8 @@ export const USERS = {
   carol: { email: 'carol@other.org', name: 'Carol Chen' },
   dave: { email: 'dave+ci@example.com', name: 'Dave Dunn' },
   eve: { email: 'eve@example.com', name: 'Eve Unverified', email_verified: false },
+  // A local part that is no valid entity name: naming her from the email must be refused.
+  oconnor: { email: "o'connor@example.com", name: "Fiona O'Connor" },
 };
 
 /** The `sub` each user gets: stable, and unlike any entity name. */
