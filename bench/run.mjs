@@ -31,7 +31,7 @@ const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
 const machine = `${cpu}, ${os.availableParallelism()} cores available, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM, ` +
   `Linux ${os.release()}, Node ${process.version}, load average at start ${os.loadavg()[0].toFixed(2)}`;
 const notes = [
-  `| /api/auth/oidcProxy/refresh end to end | — | not measured in this run: the example backend (examples/backend) is not in the repository yet |`,
+  `| /api/auth/oidcProxy/refresh end to end | — | not measured: the run through examples/backend against a jose-based module is not written yet |`,
 ];
 const targets = renderTargets(checkTargets(rows), notes);
 const table = renderTable(rows);
