@@ -64,12 +64,15 @@ test('keys refresh in the background before max-age ends; callers do not wait', 
     await verifyIdToken(await issuer.sign(), options);
     assert.equal(issuer.state.counts.jwks, 1);
     await sleep(4200); // past 80% of the 5 s TTL
-    issuer.state.delayMs = 1500;
+    let release;
+    issuer.state.hold = new Promise(r => { release = r; }); // the issuer answers nothing until released
     const claims = await verifyIdToken(await issuer.sign({ sub: 'later' }), options);
-    assert.equal(claims.sub, 'later');
-    assert.equal(issuer.state.pending, 1, 'the refresh was still running when the caller got its answer');
-    await sleep(2000);
-    assert.equal(issuer.state.counts.jwks, 2);
+    assert.equal(claims.sub, 'later', 'answered while the issuer was holding every response');
+    while (issuer.state.pending === 0) await sleep(10); // the refresh did start
+    assert.equal(issuer.state.counts.jwks, 1);
+    issuer.state.hold = undefined;
+    release();
+    while (issuer.state.counts.jwks < 2) await sleep(10);
   }));
 
 test('an issuer down after warm-up: cached keys keep verifying past the TTL, failures keep the last good keys', () =>

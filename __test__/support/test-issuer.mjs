@@ -53,6 +53,7 @@ export async function startIssuer({ algs = ['RS256'], host = '127.0.0.1' } = {})
     state.pending++;
     res.on('close', () => state.pending--);
     if (state.delayMs) await new Promise(r => setTimeout(r, state.delayMs));
+    if (state.hold) await state.hold; // a promise the test resolves to let answers go
     const headers = { 'content-type': 'application/json' };
     if (state.cacheControl) headers['cache-control'] = state.cacheControl;
     if (req.url === '/.well-known/openid-configuration') {
