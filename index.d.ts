@@ -65,6 +65,13 @@ export interface Profile {
 export declare function resolveIdentity(claims: Record<string, unknown>, options?: IdentityOptions): Identity
 
 /**
+ * Checks options exactly as `verifyIdToken` will, synchronously, so a host can refuse a
+ * bad configuration at start-up. Throws ERR_INVALID_OPTIONS whose message starts with
+ * `options.<name>` for the option at fault.
+ */
+export declare function validateOptions(options: VerifyOptions): void
+
+/**
  * Verifies an OIDC ID token and resolves with its claims. Rejects with an Error whose
  * `code` is one of these (the message never contains the token or its claims):
  * - `ERR_INVALID_OPTIONS`: the options are wrong (the message names the option).

@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { verifyIdToken, errorCodes } from '../index.js';
+import { verifyIdToken, errorCodes, validateOptions } from '../index.js';
 import { startIssuer, makeKey, optionsFor, b64 } from './support/test-issuer.mjs';
 
 let issuer;
@@ -154,5 +154,8 @@ test('bad options reject with ERR_INVALID_OPTIONS naming the option', async () =
     const e = await verifyIdToken(token, opts).catch(e => e);
     assert.equal(e.code, 'ERR_INVALID_OPTIONS', JSON.stringify(opts));
     assert.match(e.message, new RegExp(name));
+    // The same verdict synchronously, for start-up checks.
+    assert.throws(() => validateOptions(opts), { code: 'ERR_INVALID_OPTIONS', message: e.message });
   }
+  assert.equal(validateOptions(options), undefined);
 });

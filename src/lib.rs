@@ -139,6 +139,14 @@ pub fn verify_id_token(env: &Env, token: Unknown<'_>, options: Unknown<'_>) -> R
     Ok(js::Raw(promise.value().value))
 }
 
+/// Checks options exactly as `verifyIdToken` will, synchronously, so a host can refuse a
+/// bad configuration at start-up. Throws ERR_INVALID_OPTIONS whose message starts with
+/// `options.<name>` for the option at fault.
+#[napi(catch_unwind, ts_args_type = "options: VerifyOptions")]
+pub fn validate_options(env: &Env, options: Unknown<'_>) -> Result<()> {
+    verifier_for(env, options).map(|_| ()).map_err(|e| js::error(env, &e))
+}
+
 /// Fetches the issuer's discovery document and JWKS into the shared cache. Resolves
 /// when keys are held; rejects with ERR_ISSUER_UNAVAILABLE (or ERR_INVALID_OPTIONS)
 /// otherwise. Meant for start-up, where a failure should be logged, not fatal.
