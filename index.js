@@ -839,4 +839,5 @@ module.exports.cacheStats = nativeBinding.cacheStats
 module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.prefetchKeys = nativeBinding.prefetchKeys
 module.exports.resolveIdentity = nativeBinding.resolveIdentity
+module.exports.validateOptions = nativeBinding.validateOptions
 module.exports.verifyIdToken = nativeBinding.verifyIdToken
