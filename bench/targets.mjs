@@ -26,6 +26,18 @@ export function checkTargets(rows) {
   if (before != null && after != null) target('rotation under load: p99 does not jump', after <= 1.5 * before + 50, `p99 ${before.toFixed(0)} µs before, ${after.toFixed(0)} µs after`);
   const growth = rows.find(r => r.workload.startsWith('memory: growth'));
   if (growth) target('memory: no growth once the caches are full', growth.median < 16, `${growth.median.toFixed(1)} MB over the second half`);
+  const e2e = (kind, c) => rows.find(r => r.workload.startsWith('/refresh end to end') && r.workload.endsWith(kind) && r.contender === c)?.median;
+  const JOSE = 'jose-based module';
+  if (e2e('distinct tokens: requests/s', OURS) != null) {
+    const [rps, joseRps] = [e2e('distinct tokens: requests/s', OURS), e2e('distinct tokens: requests/s', JOSE)];
+    const [p99, joseP99] = [e2e('distinct tokens: p99 latency', OURS), e2e('distinct tokens: p99 latency', JOSE)];
+    target('/refresh end to end: ≥ the jose-based module\'s requests/s, p99 no worse (distinct tokens)', rps >= joseRps && p99 <= joseP99,
+      `${Math.round(rps)} vs ${Math.round(joseRps)} requests/s (${(rps / joseRps).toFixed(2)}×); p99 ${p99.toFixed(1)} vs ${joseP99.toFixed(1)} ms (${(p99 / joseP99).toFixed(2)}×)`);
+    const [sRps, sJoseRps] = [e2e('same token repeated: requests/s', OURS), e2e('same token repeated: requests/s', JOSE)];
+    const [sP99, sJoseP99] = [e2e('same token repeated: p99 latency', OURS), e2e('same token repeated: p99 latency', JOSE)];
+    target('/refresh end to end, same token repeated: ≥ the jose-based module\'s requests/s, p99 no worse', sRps >= sJoseRps && sP99 <= sJoseP99,
+      `${Math.round(sRps)} vs ${Math.round(sJoseRps)} requests/s (${(sRps / sJoseRps).toFixed(2)}×); p99 ${sP99.toFixed(1)} vs ${sJoseP99.toFixed(1)} ms (${(sP99 / sJoseP99).toFixed(2)}×)`);
+  }
   return out;
 }
 
