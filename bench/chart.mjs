@@ -8,8 +8,8 @@ const PANELS = [
   ['distinct tokens, 1 in flight', 'Distinct tokens, 1 in flight (p50 µs, lower is better)'],
   ['same token repeated', 'Same token repeated (verifications/s, higher is better)'],
   ['fixed 10k/s: main-thread time', 'Fixed 10k/s: main-thread µs per verification (lower is better)'],
-  ['/refresh end to end, 32 in flight, distinct tokens: requests/s', '/api/auth/oidcProxy/refresh through a Backstage backend, distinct tokens (requests/s, higher is better)'],
-  ['/refresh end to end, 32 in flight, distinct tokens: p99', '/api/auth/oidcProxy/refresh, distinct tokens (p99 ms, lower is better)'],
+  ['/refresh end to end, 32 in flight, distinct tokens: requests/s', '/refresh end to end, distinct tokens (requests/s, higher is better)'],
+  ['/refresh end to end, 32 in flight, distinct tokens: p99', '/refresh end to end, distinct tokens (p99 ms, lower is better)'],
 ];
 
 export function renderChart(rows, title) {
