@@ -1,6 +1,7 @@
 // A small OIDC issuer on loopback for the core tests: discovery, a JWKS we can rotate,
 // break, slow down or replace, and signing of arbitrary tokens (including hostile ones).
 import http from 'node:http';
+import https from 'node:https';
 import crypto from 'node:crypto';
 
 // Signing with node:crypto directly, not a JOSE library: tests need tokens that such
@@ -34,7 +35,11 @@ export function signJws(header, payload, key, alg = header.alg) {
   return `${input}.${crypto.sign(hash, Buffer.from(input), signer).toString('base64url')}`;
 }
 
-export async function startIssuer({ algs = ['RS256'], host = '127.0.0.1' } = {}) {
+/**
+ * `tls` ({ key, cert }) serves https; `urlHost` is the host name the issuer URL uses (for a
+ * certificate issued to `localhost`), default the address it listens on.
+ */
+export async function startIssuer({ algs = ['RS256'], host = '127.0.0.1', tls, urlHost = host } = {}) {
   const state = {
     keys: [],
     counts: { discovery: 0, jwks: 0 },
@@ -48,7 +53,7 @@ export async function startIssuer({ algs = ['RS256'], host = '127.0.0.1' } = {})
   };
   for (const alg of algs) state.keys.push(await makeKey(alg, `${alg}-1`));
 
-  const server = http.createServer(async (req, res) => {
+  const handler = async (req, res) => {
     if (state.down) return req.socket.destroy();
     state.pending++;
     res.on('close', () => state.pending--);
@@ -67,14 +72,15 @@ export async function startIssuer({ algs = ['RS256'], host = '127.0.0.1' } = {})
     } else {
       res.writeHead(404).end();
     }
-  });
+  };
+  const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
   // Slow-response tests leave sockets open; never let them hold the process.
   server.keepAliveTimeout = 1000;
   await new Promise(r => server.listen(0, host, r));
   const port = server.address().port;
 
   const issuer = {
-    url: `http://${host}:${port}`,
+    url: `${tls ? 'https' : 'http'}://${urlHost}:${port}`,
     state,
     get key() {
       return state.keys[0];
