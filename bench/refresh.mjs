@@ -43,6 +43,17 @@ function freePort() {
 
 const sleep = ms => new Promise(r => setTimeout(r, ms));
 
+/** CPU time (user + system, all threads) a process has used, in ms; null off Linux. */
+function cpuMs(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in USER_HZ (100)
+  } catch {
+    return null;
+  }
+}
+
 async function startBackend(which, issuerUrl, dir) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -117,8 +128,9 @@ async function waitReady(backend, token, agent) {
 }
 
 /** `tokens.length` requests with `inFlight` outstanding (bounded by `limitMs`): requests/s and latency percentiles. */
-async function load(agent, port, tokens, inFlight, limitMs) {
+async function load(agent, { port, child }, tokens, inFlight, limitMs) {
   const latencies = [];
+  const cpu0 = cpuMs(child.pid);
   const deadline = performance.now() + limitMs;
   let next = 0;
   let failure = null;
@@ -135,8 +147,12 @@ async function load(agent, port, tokens, inFlight, limitMs) {
   await Promise.all(Array.from({ length: inFlight }, lane));
   if (failure) throw failure;
   const seconds = (performance.now() - t0) / 1000;
+  const cpu1 = cpuMs(child.pid);
   latencies.sort((a, b) => a - b);
-  return { rps: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return {
+    rps: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99),
+    cpuUs: cpu0 == null || cpu1 == null ? null : ((cpu1 - cpu0) * 1000) / latencies.length,
+  };
 }
 
 export async function runRefresh({ rounds, log, requests, inFlight = 32, limitMs = 20_000 }) {
@@ -164,8 +180,8 @@ export async function runRefresh({ rounds, log, requests, inFlight = 32, limitMs
       const order = round % 2 ? ['jose', 'ours'] : ['ours', 'jose'];
       for (const which of order) {
         const distinct = pool.splice(0, requests);
-        const d = await load(agents[which], backends[which].port, distinct, inFlight, limitMs);
-        const s = await load(agents[which], backends[which].port, same, inFlight, limitMs);
+        const d = await load(agents[which], backends[which], distinct, inFlight, limitMs);
+        const s = await load(agents[which], backends[which], same, inFlight, limitMs);
         if (round > 0) {
           samples.distinct[which].push(d);
           samples.same[which].push(s);
@@ -183,8 +199,14 @@ export async function runRefresh({ rounds, log, requests, inFlight = 32, limitMs
     add(`${label}, distinct tokens: requests/s`, 'requests/s', 'higher', 'distinct', x => x.rps);
     add(`${label}, distinct tokens: p99 latency`, 'ms', 'lower', 'distinct', x => x.p99);
     add(`${label}, distinct tokens: p50 latency`, 'ms', 'lower', 'distinct', x => x.p50);
+    if (samples.distinct.ours.every(x => x.cpuUs != null)) {
+      add(`${label}, distinct tokens: backend CPU per request`, 'µs', 'lower', 'distinct', x => x.cpuUs);
+    }
     add(`${label}, same token repeated: requests/s`, 'requests/s', 'higher', 'same', x => x.rps);
     add(`${label}, same token repeated: p99 latency`, 'ms', 'lower', 'same', x => x.p99);
+    if (samples.same.ours.every(x => x.cpuUs != null)) {
+      add(`${label}, same token repeated: backend CPU per request`, 'µs', 'lower', 'same', x => x.cpuUs);
+    }
     return rows;
   } finally {
     for (const agent of Object.values(agents)) agent.destroy();
@@ -197,7 +219,10 @@ export async function runRefresh({ rounds, log, requests, inFlight = 32, limitMs
 // Alone: node bench/refresh.mjs (BENCH_QUICK=1 for a short run).
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const quick = process.env.BENCH_QUICK === '1';
-  const rows = await runRefresh({ rounds: Number(process.env.BENCH_ROUNDS ?? (quick ? 3 : 5)), requests: quick ? 600 : 2000, log: s => process.stderr.write(s) });
+  const rows = await runRefresh({
+    rounds: Number(process.env.BENCH_ROUNDS ?? (quick ? 3 : 5)), requests: quick ? 600 : 2000,
+    inFlight: Number(process.env.BENCH_REFRESH_IN_FLIGHT ?? 32), log: s => process.stderr.write(s),
+  });
   const { renderTable } = await import('./report.mjs');
   console.log(`\n${renderTable(rows)}`);
   process.exit(0);
