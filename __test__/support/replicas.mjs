@@ -9,21 +9,34 @@ import { startNginx } from './nginx.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-function startReplica(configFile, name, timeoutMs) {
-  const child = spawn(process.execPath, [path.join(here, 'replica.mjs'), '--config', configFile], {
-    cwd: path.resolve(here, '../..'),
+const exampleBackend = path.resolve(here, '../../examples/backend/src/index.js');
+
+/** Resolves once Backstage's readiness probe answers 200. */
+async function waitReady(url, stopped) {
+  for (;;) {
+    if (stopped()) return;
+    const ok = await fetch(`${url}/.backstage/health/v1/readiness`).then(r => r.ok, () => false);
+    if (ok) return;
+    await new Promise(r => setTimeout(r, 250));
+  }
+}
+
+// A replica is the example backend, as a deployment would run it: its own process with
+// its own --config, its own native key cache, the shared database.
+function startReplica(configFile, name, url, timeoutMs) {
+  const child = spawn(process.execPath, [exampleBackend, '--config', configFile], {
+    cwd: path.dirname(path.dirname(exampleBackend)),
     env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
+  let exitedEarly = false;
   const ready = new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} not ready in ${timeoutMs} ms:\n${log.slice(-3000)}`)), timeoutMs);
-    child.stdout.on('data', d => {
-      log += d;
-      if (String(d).includes('READY')) { clearTimeout(timer); resolve(); }
-    });
+    child.stdout.on('data', d => { log += d; });
     child.stderr.on('data', d => { log += d; });
-    child.once('exit', code => { clearTimeout(timer); reject(new Error(`${name} exited with ${code}:\n${log.slice(-3000)}`)); });
+    child.once('exit', code => { exitedEarly = true; clearTimeout(timer); reject(new Error(`${name} exited with ${code}:\n${log.slice(-3000)}`)); });
+    waitReady(url, () => exitedEarly).then(() => { clearTimeout(timer); resolve(); });
   });
   const exited = new Promise(r => child.once('exit', r));
   return {
@@ -74,10 +87,10 @@ export async function startReplicas({ database, provider, count = 2, timeoutMs =
     // catalog migrations fail with MigrationLocked when two replicas race for the knex
     // lock (seen here), so deployments roll out one replica first. Once migrated, any
     // number start together.
-    const first = startReplica(configs[0], 'replica 0', timeoutMs);
+    const first = startReplica(configs[0], 'replica 0', replicaUrls[0], timeoutMs);
     stoppers.push(first);
     await first.ready;
-    const rest = configs.slice(1).map((file, n) => startReplica(file, `replica ${n + 1}`, timeoutMs));
+    const rest = configs.slice(1).map((file, n) => startReplica(file, `replica ${n + 1}`, replicaUrls[n + 1], timeoutMs));
     stoppers.push(...rest);
     await Promise.all(rest.map(r => r.ready));
     const replicas = [first, ...rest];
