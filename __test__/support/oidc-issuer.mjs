@@ -11,6 +11,7 @@ import http from 'node:http';
 import crypto from 'node:crypto';
 import Provider from 'oidc-provider';
 import { SignJWT, importJWK } from 'jose';
+import { generateKeys } from './test-issuer.mjs';
 
 export const CLIENT_ID = 'backstage';
 export const OTHER_CLIENT_ID = 'other-app';
@@ -103,7 +104,7 @@ class CookieJar {
  */
 export async function startOidcIssuer({ host = '127.0.0.1', port = 0, alg = 'RS256', idTokenTtl = 600 } = {}) {
   const kty = alg.startsWith('ES') ? 'EC' : 'RSA';
-  const { privateKey } = crypto.generateKeyPairSync(kty === 'EC' ? 'ec' : 'rsa', kty === 'EC' ? { namedCurve: 'P-256' } : { modulusLength: 2048 });
+  const { privateKey } = generateKeys(kty === 'EC' ? 'ec' : 'rsa', kty === 'EC' ? { namedCurve: 'P-256' } : { modulusLength: 2048 });
   const signingJwk = { ...privateKey.export({ format: 'jwk' }), kid: crypto.randomUUID(), alg, use: 'sig' };
 
   let callback = () => {};
@@ -196,7 +197,7 @@ export async function startOidcIssuer({ host = '127.0.0.1', port = 0, alg = 'RS2
 
   /** A token with the IdP's kid and issuer but signed by a key the IdP never published. */
   async function forge(claims = {}, options = {}) {
-    const { privateKey: otherKey } = crypto.generateKeyPairSync(kty === 'EC' ? 'ec' : 'rsa', kty === 'EC' ? { namedCurve: 'P-256' } : { modulusLength: 2048 });
+    const { privateKey: otherKey } = generateKeys(kty === 'EC' ? 'ec' : 'rsa', kty === 'EC' ? { namedCurve: 'P-256' } : { modulusLength: 2048 });
     return sign(claims, { ...options, key: otherKey });
   }
 

@@ -5,11 +5,12 @@ import http from 'node:http';
 import crypto from 'node:crypto';
 import './quiet-oidc-provider.mjs';
 import Provider from 'oidc-provider';
-import { exportJWK, generateKeyPair } from 'jose';
+import { exportJWK } from 'jose';
+import { rsaKeyPair } from './keys.mjs';
 import { userByLogin } from './users.mjs';
 
 async function signingKey() {
-  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+  const { privateKey } = rsaKeyPair();
   const jwk = await exportJWK(privateKey);
   return { ...jwk, kid: crypto.randomUUID(), alg: 'RS256', use: 'sig' };
 }
