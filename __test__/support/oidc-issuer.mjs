@@ -11,7 +11,7 @@ import http from 'node:http';
 import crypto from 'node:crypto';
 import Provider from 'oidc-provider';
 import { SignJWT, importJWK } from 'jose';
-import { generateKeys } from './test-issuer.mjs';
+import { generateKeys } from './keys.mjs';
 
 export const CLIENT_ID = 'backstage';
 export const OTHER_CLIENT_ID = 'other-app';
@@ -104,7 +104,9 @@ class CookieJar {
  */
 export async function startOidcIssuer({ host = '127.0.0.1', port = 0, alg = 'RS256', idTokenTtl = 600 } = {}) {
   const kty = alg.startsWith('ES') ? 'EC' : 'RSA';
-  const { privateKey } = generateKeys(kty === 'EC' ? 'ec' : 'rsa', kty === 'EC' ? { namedCurve: 'P-256' } : { modulusLength: 2048 });
+  /** A key of the IdP's type (its own signing key, or a forger's). */
+  const newKey = () => generateKeys(kty === 'EC' ? 'ec' : 'rsa', kty === 'EC' ? { namedCurve: 'P-256' } : { modulusLength: 2048 });
+  const { privateKey } = newKey();
   const signingJwk = { ...privateKey.export({ format: 'jwk' }), kid: crypto.randomUUID(), alg, use: 'sig' };
 
   let callback = () => {};
@@ -197,7 +199,7 @@ export async function startOidcIssuer({ host = '127.0.0.1', port = 0, alg = 'RS2
 
   /** A token with the IdP's kid and issuer but signed by a key the IdP never published. */
   async function forge(claims = {}, options = {}) {
-    const { privateKey: otherKey } = generateKeys(kty === 'EC' ? 'ec' : 'rsa', kty === 'EC' ? { namedCurve: 'P-256' } : { modulusLength: 2048 });
+    const { privateKey: otherKey } = newKey();
     return sign(claims, { ...options, key: otherKey });
   }
 

@@ -11,12 +11,12 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 const exampleBackend = path.resolve(here, '../../examples/backend/src/index.js');
 
-/** Resolves once Backstage's readiness probe answers 200. */
+/** Resolves true once Backstage's readiness probe answers 200, false if stopped first. */
 async function waitReady(url, stopped) {
   for (;;) {
-    if (stopped()) return;
+    if (stopped()) return false;
     const ok = await fetch(`${url}/.backstage/health/v1/readiness`).then(r => r.ok, () => false);
-    if (ok) return;
+    if (ok) return true;
     await new Promise(r => setTimeout(r, 250));
   }
 }
@@ -30,13 +30,15 @@ function startReplica(configFile, name, url, timeoutMs) {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
-  let exitedEarly = false;
+  // Set once `ready` settles (up, exited or timed out): the readiness poll stops then.
+  let settled = false;
   const ready = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} not ready in ${timeoutMs} ms:\n${log.slice(-3000)}`)), timeoutMs);
+    const settle = (fn, value) => { settled = true; clearTimeout(timer); fn(value); };
+    const timer = setTimeout(() => settle(reject, new Error(`${name} not ready in ${timeoutMs} ms:\n${log.slice(-3000)}`)), timeoutMs);
     child.stdout.on('data', d => { log += d; });
     child.stderr.on('data', d => { log += d; });
-    child.once('exit', code => { exitedEarly = true; clearTimeout(timer); reject(new Error(`${name} exited with ${code}:\n${log.slice(-3000)}`)); });
-    waitReady(url, () => exitedEarly).then(() => { clearTimeout(timer); resolve(); });
+    child.once('exit', code => settle(reject, new Error(`${name} exited with ${code}:\n${log.slice(-3000)}`)));
+    waitReady(url, () => settled).then(up => up && settle(resolve));
   });
   const exited = new Promise(r => child.once('exit', r));
   return {

@@ -3,6 +3,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import crypto from 'node:crypto';
+import { generateKeys } from './keys.mjs';
 
 // Signing with node:crypto directly, not a JOSE library: tests need tokens that such
 // libraries refuse to make (small keys, crit headers, mismatched algs).
@@ -13,25 +14,6 @@ const KEY_TYPES = {
   ES384: () => ['ec', { namedCurve: 'P-384' }],
   EdDSA: () => ['ed25519', {}],
 };
-
-/**
- * A new key pair as KeyObjects that share nothing with the key-generation job. Node 20 can
- * deadlock when a key that a generation job still references is exported as a JWK and the
- * export's allocations run the GC that frees that job (both take the key's mutex: seen as
- * a test process idle forever in KeyObjectHandle::ExportJWK -> ~KeyGenJob). Generating
- * DER and importing it gives keys of their own.
- */
-export function generateKeys(kind, params) {
-  const { privateKey, publicKey } = crypto.generateKeyPairSync(kind, {
-    ...params,
-    publicKeyEncoding: { type: 'spki', format: 'der' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'der' },
-  });
-  return {
-    privateKey: crypto.createPrivateKey({ key: privateKey, format: 'der', type: 'pkcs8' }),
-    publicKey: crypto.createPublicKey({ key: publicKey, format: 'der', type: 'spki' }),
-  };
-}
 
 export async function makeKey(alg, kid, { modulusLength } = {}) {
   const type = KEY_TYPES[alg] ?? KEY_TYPES[alg.slice(0, 2)];

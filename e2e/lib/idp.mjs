@@ -6,11 +6,11 @@ import crypto from 'node:crypto';
 import './quiet-oidc-provider.mjs';
 import Provider from 'oidc-provider';
 import { exportJWK } from 'jose';
-import { rsaKeyPair } from './keys.mjs';
+import { generateKeys } from '../../__test__/support/keys.mjs';
 import { userByLogin } from './users.mjs';
 
 async function signingKey() {
-  const { privateKey } = rsaKeyPair();
+  const { privateKey } = generateKeys('rsa', { modulusLength: 2048 });
   const jwk = await exportJWK(privateKey);
   return { ...jwk, kid: crypto.randomUUID(), alg: 'RS256', use: 'sig' };
 }
