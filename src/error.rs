@@ -21,11 +21,13 @@ pub enum Code {
     IdentityDomainNotAllowed,
     IdentityInvalidName,
     IdentityEmailNotVerified,
+    IdentityEmailInvalid,
+    IdentityClaimsInvalid,
     Internal,
 }
 
 impl Code {
-    pub const ALL: [Code; 17] = [
+    pub const ALL: [Code; 19] = [
         Code::InvalidOptions,
         Code::JwsInvalid,
         Code::JoseNotSupported,
@@ -42,6 +44,8 @@ impl Code {
         Code::IdentityDomainNotAllowed,
         Code::IdentityInvalidName,
         Code::IdentityEmailNotVerified,
+        Code::IdentityEmailInvalid,
+        Code::IdentityClaimsInvalid,
         Code::Internal,
     ];
 
@@ -63,6 +67,8 @@ impl Code {
             Code::IdentityDomainNotAllowed => "ERR_IDENTITY_DOMAIN_NOT_ALLOWED",
             Code::IdentityInvalidName => "ERR_IDENTITY_INVALID_NAME",
             Code::IdentityEmailNotVerified => "ERR_IDENTITY_EMAIL_NOT_VERIFIED",
+            Code::IdentityEmailInvalid => "ERR_IDENTITY_EMAIL_INVALID",
+            Code::IdentityClaimsInvalid => "ERR_IDENTITY_CLAIMS_INVALID",
             Code::Internal => "ERR_INTERNAL",
         }
     }

@@ -179,3 +179,61 @@ pub fn string(env: &Env, value: &Unknown<'_>) -> Option<String> {
     }
     unsafe { String::from_napi_value(env.raw(), value.raw()) }.ok()
 }
+
+/// The own enumerable string keys of `value`, or None when it is not a plain object.
+pub fn own_keys(env: &Env, value: &Unknown<'_>) -> Option<Vec<String>> {
+    if value.get_type().ok()? != ValueType::Object {
+        return None;
+    }
+    let env = env.raw();
+    unsafe {
+        let mut names = ptr::null_mut();
+        let status = sys::napi_get_all_property_names(
+            env,
+            value.raw(),
+            sys::KeyCollectionMode::own_only,
+            sys::KeyFilter::enumerable | sys::KeyFilter::skip_symbols,
+            sys::KeyConversion::numbers_to_strings,
+            &mut names,
+        );
+        check(status).ok()?;
+        let mut len = 0u32;
+        check(sys::napi_get_array_length(env, names, &mut len)).ok()?;
+        let mut keys = Vec::with_capacity(len as usize);
+        for i in 0..len {
+            let mut name = ptr::null_mut();
+            check(sys::napi_get_element(env, names, i, &mut name)).ok()?;
+            keys.push(String::from_napi_value(env, name).ok()?);
+        }
+        Some(keys)
+    }
+}
+
+/// `JSON.stringify(value)`: JS's own walk of a claims object, which refuses cycles and
+/// over-deep nesting with an exception instead of overflowing our stack. None when it
+/// threw (the exception is cleared) or gave no text.
+pub fn json_stringify(env: &Env, value: &Unknown<'_>) -> Option<String> {
+    let env = env.raw();
+    unsafe {
+        let text = (|| -> Result<sys::napi_value> {
+            let mut global = ptr::null_mut();
+            check(sys::napi_get_global(env, &mut global))?;
+            let mut json = ptr::null_mut();
+            check(sys::napi_get_named_property(env, global, c"JSON".as_ptr(), &mut json))?;
+            let mut stringify = ptr::null_mut();
+            check(sys::napi_get_named_property(env, json, c"stringify".as_ptr(), &mut stringify))?;
+            let arg = value.raw();
+            let mut result = ptr::null_mut();
+            check(sys::napi_call_function(env, json, stringify, 1, &arg, &mut result))?;
+            Ok(result)
+        })();
+        match text {
+            Ok(text) => String::from_napi_value(env, text).ok(),
+            Err(_) => {
+                let mut ignored = ptr::null_mut();
+                sys::napi_get_and_clear_last_exception(env, &mut ignored);
+                None
+            }
+        }
+    }
+}

@@ -38,7 +38,7 @@ pub struct VerifyOptions {
     pub algorithms: Option<Vec<String>>,
     /// Seconds of clock skew allowed on exp, nbf and iat. Default 30, at most 60.
     pub clock_tolerance: Option<f64>,
-    /// Claims that must be present. Default: iat, exp, sub, email.
+    /// Claims that must be present besides iss, sub, aud, exp and iat, which always must.
     pub required_claims: Option<Vec<String>>,
 }
 
@@ -58,7 +58,25 @@ impl From<VerifyOptions> for options::VerifyOptions {
     }
 }
 
+const VERIFY_OPTION_NAMES: [&str; 6] = ["issuer", "audience", "jwksUri", "algorithms", "clockTolerance", "requiredClaims"];
+const IDENTITY_OPTION_NAMES: [&str; 6] =
+    ["allowedDomains", "homeDomain", "userNameClaim", "groupsClaim", "namespace", "requireEmailVerifiedClaim"];
+
+/// A misspelt option (`algorithm`, `audiences`) would otherwise be ignored silently and
+/// its default used: refuse names the function does not know.
+fn check_option_names(env: &Env, raw: &Unknown<'_>, known: &[&str]) -> std::result::Result<(), error::Error> {
+    let unknown = js::own_keys(env, raw).unwrap_or_default().into_iter().find(|name| !known.contains(&name.as_str()));
+    match unknown {
+        None => Ok(()),
+        Some(name) => Err(error::Error::new(
+            error::Code::InvalidOptions,
+            format!("options.{name} is not a known option (known: {})", known.join(", ")),
+        )),
+    }
+}
+
 fn verifier_for(env: &Env, raw_options: Unknown<'_>) -> std::result::Result<Arc<verifier::Verifier>, error::Error> {
+    check_option_names(env, &raw_options, &VERIFY_OPTION_NAMES)?;
     // Converted here rather than by the macro so that a bad options object rejects the
     // promise with ERR_INVALID_OPTIONS instead of throwing synchronously.
     let options = unsafe { <VerifyOptions as FromNapiValue>::from_napi_value(env.raw(), raw_options.raw()) }
@@ -166,18 +184,24 @@ pub fn prefetch_keys(env: &Env, options: Unknown<'_>) -> Result<js::Raw> {
 
 #[napi(object)]
 pub struct IdentityOptions {
-    /// Email domains allowed to sign in (exact, case-insensitive). Empty: any.
+    /// Email domains allowed to sign in (ASCII, exact, case-insensitive). Empty: any.
     pub allowed_domains: Option<Vec<String>>,
-    /// Claim that holds the user entity name. Default: the email's local part.
+    /// Users of this email domain are named by their local part (`jane`); users of other
+    /// domains by `<local part>_at_<domain>`. Must be one of `allowedDomains` when those are set.
+    pub home_domain: Option<String>,
+    /// Claim that holds the user entity name. Default: derived from the email.
     pub user_name_claim: Option<String>,
     /// Claim that lists the user's groups, for ownership refs.
     pub groups_claim: Option<String>,
     /// Namespace of the user and of groups given without one. Default `default`.
     pub namespace: Option<String>,
+    /// Treat a token without `email_verified` as unverified. Default false (Entra ID omits it).
+    pub require_email_verified_claim: Option<bool>,
 }
 
 #[napi(object)]
 pub struct Profile {
+    /// Only a plain, verified address.
     pub email: Option<String>,
     pub display_name: Option<String>,
     pub picture: Option<String>,
@@ -191,36 +215,110 @@ pub struct Identity {
     pub user_entity_ref: String,
     /// The user ref, then `group:<namespace>/<name>` for each group.
     pub ownership_entity_refs: Vec<String>,
-    /// `openid.net/iss`, `openid.net/sub`, `openid.net/email`.
+    /// `openid.net/iss`, `openid.net/sub`, and `openid.net/email` for a verified email.
     pub annotations: HashMap<String, String>,
+}
+
+/// A verified email address in an allowed domain, split once.
+#[napi(object)]
+pub struct CheckedEmail {
+    pub address: String,
+    pub local_part: String,
+    pub domain: String,
+}
+
+/// The claims object as JSON, read the way JS itself reads it: a cyclic, over-deep or
+/// unserialisable object is our error, not a crash or napi's InvalidArg.
+fn claims_from(env: &Env, claims: &Unknown<'_>) -> std::result::Result<serde_json::Map<String, serde_json::Value>, error::Error> {
+    let invalid = |why: &str| error::Error::new(error::Code::IdentityClaimsInvalid, format!("the claims {why}"));
+    if claims.get_type().ok() != Some(ValueType::Object) {
+        return Err(invalid("are not an object"));
+    }
+    let text = js::json_stringify(env, claims).ok_or_else(|| invalid("cannot be read as JSON (cyclic or too deep)"))?;
+    json_object::parse(text.as_bytes()).map_err(|why| invalid(&format!("{why} (or nest deeper than 128 levels)")))
+}
+
+fn identity_options(env: &Env, options: Option<Unknown<'_>>) -> std::result::Result<identity::IdentityOptions, error::Error> {
+    let Some(raw) = options.filter(|o| !matches!(o.get_type(), Ok(ValueType::Undefined | ValueType::Null))) else {
+        return Ok(identity::IdentityOptions::default());
+    };
+    check_option_names(env, &raw, &IDENTITY_OPTION_NAMES)?;
+    let o = unsafe { <IdentityOptions as FromNapiValue>::from_napi_value(env.raw(), raw.raw()) }
+        .map_err(|e| error::Error::new(error::Code::InvalidOptions, format!("the options are invalid: {}", e.reason)))?;
+    Ok(identity::IdentityOptions {
+        allowed_domains: o.allowed_domains.unwrap_or_default(),
+        home_domain: o.home_domain,
+        user_name_claim: o.user_name_claim,
+        groups_claim: o.groups_claim,
+        namespace: o.namespace,
+        require_email_verified_claim: o.require_email_verified_claim.unwrap_or(false),
+    })
+}
+
+fn profile_value(p: identity::Profile) -> Profile {
+    Profile { email: p.email, display_name: p.display_name, picture: p.picture }
 }
 
 /// Turns verified claims into the Backstage sign-in identity. Throws an Error whose
 /// `code` is one of:
 /// - `ERR_IDENTITY_CLAIM_MISSING`: the claim that names the user (email by default) is absent.
-/// - `ERR_IDENTITY_EMAIL_NOT_VERIFIED`: the email would be used but `email_verified` is false.
+/// - `ERR_IDENTITY_EMAIL_INVALID`: the email is not one plain address (two `@`, quotes...).
+/// - `ERR_IDENTITY_EMAIL_NOT_VERIFIED`: the email would be used but is not verified.
 /// - `ERR_IDENTITY_DOMAIN_NOT_ALLOWED`: the email's domain is not in `allowedDomains`.
 /// - `ERR_IDENTITY_INVALID_NAME`: a derived user or group name is not a valid entity name.
-/// - `ERR_INVALID_OPTIONS`: e.g. an invalid namespace.
+/// - `ERR_IDENTITY_CLAIMS_INVALID`: the claims are not a JSON object (cyclic, too deep).
+/// - `ERR_INVALID_OPTIONS`: an unknown option, an invalid namespace or domain.
 #[napi(catch_unwind, ts_args_type = "claims: Record<string, unknown>, options?: IdentityOptions")]
-pub fn resolve_identity(env: &Env, claims: serde_json::Value, options: Option<IdentityOptions>) -> Result<Identity> {
-    let serde_json::Value::Object(claims) = claims else {
-        return Err(js::error(env, &error::Error::new(error::Code::InvalidOptions, "claims must be an object")));
+pub fn resolve_identity(env: &Env, claims: Unknown<'_>, options: Option<Unknown<'_>>) -> Result<Identity> {
+    let run = || {
+        let claims = claims_from(env, &claims)?;
+        identity::resolve(&claims, &identity_options(env, options)?)
     };
-    let options = options.map_or_else(identity::IdentityOptions::default, |o| identity::IdentityOptions {
-        allowed_domains: o.allowed_domains.unwrap_or_default(),
-        user_name_claim: o.user_name_claim,
-        groups_claim: o.groups_claim,
-        namespace: o.namespace,
-    });
-    let id = identity::resolve(&claims, &options).map_err(|e| js::error(env, &e))?;
+    let id = run().map_err(|e| js::error(env, &e))?;
     Ok(Identity {
-        profile: Profile { email: id.profile.email, display_name: id.profile.display_name, picture: id.profile.picture },
+        profile: profile_value(id.profile),
         user_entity_name: id.user_entity_name,
         user_entity_ref: id.user_entity_ref,
         ownership_entity_refs: id.ownership_entity_refs,
         annotations: id.annotations.into_iter().collect(),
     })
+}
+
+/// The token's email for a resolver that finds the user by it: one plain address,
+/// verified, in `allowedDomains` (the same rules as `resolveIdentity`, without naming a
+/// user). Throws with the codes of `resolveIdentity`.
+#[napi(catch_unwind, ts_args_type = "claims: Record<string, unknown>, options?: IdentityOptions")]
+pub fn resolve_email(env: &Env, claims: Unknown<'_>, options: Option<Unknown<'_>>) -> Result<CheckedEmail> {
+    let run = || {
+        let claims = claims_from(env, &claims)?;
+        let options = identity_options(env, options)?;
+        let email = identity::checked_email(&claims, &options, "to find the user")?;
+        Ok::<_, error::Error>(CheckedEmail {
+            address: email.address.to_owned(),
+            local_part: email.local_part.to_owned(),
+            domain: email.domain.to_owned(),
+        })
+    };
+    run().map_err(|e| js::error(env, &e))
+}
+
+/// Checks identity options exactly as `resolveIdentity` will, so a host can refuse a bad
+/// configuration at start-up. Throws ERR_INVALID_OPTIONS naming the option.
+#[napi(catch_unwind, ts_args_type = "options: IdentityOptions")]
+pub fn validate_identity_options(env: &Env, options: Unknown<'_>) -> Result<()> {
+    identity_options(env, Some(options)).and_then(|o| identity::validate(&o)).map_err(|e| js::error(env, &e))
+}
+
+/// The profile Backstage shows for these claims: name, picture, and the email only when
+/// it is a plain, verified address.
+#[napi(catch_unwind, ts_args_type = "claims: Record<string, unknown>, options?: IdentityOptions")]
+pub fn resolve_profile(env: &Env, claims: Unknown<'_>, options: Option<Unknown<'_>>) -> Result<Profile> {
+    let run = || {
+        let claims = claims_from(env, &claims)?;
+        let options = identity_options(env, options)?;
+        Ok::<_, error::Error>(identity::profile(&claims, options.require_email_verified_claim))
+    };
+    run().map(profile_value).map_err(|e| js::error(env, &e))
 }
 
 /// Process-wide counters since start: key and token cache hits and misses, discovery and

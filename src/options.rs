@@ -10,7 +10,6 @@ use jsonwebtoken::Algorithm;
 use reqwest::Url;
 
 pub const DEFAULT_ALGORITHMS: [&str; 9] = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA"];
-pub const DEFAULT_REQUIRED_CLAIMS: [&str; 4] = ["iat", "exp", "sub", "email"];
 pub const DEFAULT_CLOCK_TOLERANCE: f64 = 30.0;
 pub const MAX_CLOCK_TOLERANCE: f64 = 60.0;
 
@@ -73,8 +72,9 @@ impl VerifyOptions {
         if !(0.0..=MAX_CLOCK_TOLERANCE).contains(&clock_tolerance) {
             return Err(invalid(format!("options.clockTolerance must be between 0 and {MAX_CLOCK_TOLERANCE} seconds")));
         }
+        // Added to the claims OIDC makes mandatory (claims::MANDATORY), never instead of them.
         let required = match &self.required_claims {
-            None => DEFAULT_REQUIRED_CLAIMS.iter().map(|c| c.to_string()).collect(),
+            None => vec![],
             Some(claims) if claims.iter().any(|c| c.is_empty()) => {
                 return Err(invalid("options.requiredClaims must not hold empty names"))
             }
@@ -109,7 +109,7 @@ mod tests {
         let c = base().to_config().unwrap();
         assert_eq!(c.algorithms.len(), 9);
         assert_eq!(c.rules.clock_tolerance, 30.0);
-        assert_eq!(c.rules.required, ["iat", "exp", "sub", "email"]);
+        assert!(c.rules.required.is_empty(), "only the mandatory claims by default");
     }
 
     #[test]

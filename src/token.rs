@@ -85,6 +85,25 @@ pub fn parse(token: &str) -> Result<Token<'_>> {
     })
 }
 
+/// `value` names the media type `application/<subtype>`, in either spelling, any case.
+fn media_type_is(value: &str, subtype: &str) -> bool {
+    let short = match value.get(..12) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("application/") => &value[12..],
+        _ => value,
+    };
+    short.eq_ignore_ascii_case(subtype)
+}
+
+/// RFC 8725 3.11: a token of another kind (an access token `at+jwt`, a logout token
+/// `logout+jwt`, ...) must not pass as an ID token. ID tokens carry no `typ` or `JWT`.
+fn check_typ(header: &Map<String, Value>) -> Result<()> {
+    match header.get("typ") {
+        None => Ok(()),
+        Some(Value::String(typ)) if media_type_is(typ, "jwt") => Ok(()),
+        Some(_) => Err(Error::claim("typ", "the header's typ says this is not an ID token (only JWT is accepted)")),
+    }
+}
+
 pub(crate) fn check_header(header: &Map<String, Value>) -> Result<(Algorithm, Option<String>)> {
     if header.contains_key("enc") {
         return Err(invalid("the token is a JWE (encrypted); a signed ID token is required"));
@@ -100,11 +119,14 @@ pub(crate) fn check_header(header: &Map<String, Value>) -> Result<(Algorithm, Op
             return Err(Error::new(Code::JoseNotSupported, "unencoded payloads (b64) are not supported"));
         }
     }
+    // RFC 7515 4.1.10: a media type may omit its "application/" prefix, so both spellings
+    // name a nested JWT.
     if let Some(Value::String(cty)) = header.get("cty") {
-        if cty.eq_ignore_ascii_case("JWT") {
+        if media_type_is(cty, "jwt") {
             return Err(Error::new(Code::JoseNotSupported, "nested JWTs (cty: JWT) are not supported"));
         }
     }
+    check_typ(header)?;
     let alg = match header.get("alg") {
         Some(Value::String(alg)) => alg,
         Some(_) => return Err(invalid("the header's alg is not a string")),
@@ -167,6 +189,25 @@ mod tests {
         assert_eq!(code(&token(r#"{"alg":"RSA-OAEP","enc":"A256GCM"}"#, "{}")), Code::JwsInvalid);
         assert_eq!(code(&token(r#"{"alg":"RS256","alg":"none"}"#, "{}")), Code::JwsInvalid);
         assert_eq!(code(&token(r#"{"alg":"RS256","kid":7}"#, "{}")), Code::JwsInvalid);
+        for cty in ["jwt", "application/JWT", "APPLICATION/jwt"] {
+            let header = format!(r#"{{"alg":"RS256","cty":"{cty}"}}"#);
+            assert_eq!(code(&token(&header, "{}")), Code::JoseNotSupported, "{cty}");
+        }
+    }
+
+    #[test]
+    fn only_id_token_types_pass() {
+        for typ in ["JWT", "jwt", "application/jwt", "Application/JWT"] {
+            let header = format!(r#"{{"alg":"RS256","typ":"{typ}"}}"#);
+            assert!(parse(&token(&header, "{}")).is_ok(), "{typ}");
+        }
+        for typ in ["at+jwt", "application/at+jwt", "logout+jwt", "JOSE", "", "application/"] {
+            let header = format!(r#"{{"alg":"RS256","typ":"{typ}"}}"#);
+            let e = parse(&token(&header, "{}")).unwrap_err();
+            assert_eq!((e.code, e.claim.as_deref()), (Code::JwtClaimValidationFailed, Some("typ")), "{typ}");
+        }
+        let e = parse(&token(r#"{"alg":"RS256","typ":7}"#, "{}")).unwrap_err();
+        assert_eq!(e.claim.as_deref(), Some("typ"));
     }
 
     #[test]
