@@ -15,6 +15,13 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
  */
 export declare function cacheStats(): Record<string, number>
 
+/** A verified email address in an allowed domain, split once. */
+export interface CheckedEmail {
+  address: string
+  localPart: string
+  domain: string
+}
+
 /** Every error code this package produces. */
 export declare function errorCodes(): Array<string>
 
@@ -25,19 +32,26 @@ export interface Identity {
   userEntityRef: string
   /** The user ref, then `group:<namespace>/<name>` for each group. */
   ownershipEntityRefs: Array<string>
-  /** `openid.net/iss`, `openid.net/sub`, `openid.net/email`. */
+  /** `openid.net/iss`, `openid.net/sub`, and `openid.net/email` for a verified email. */
   annotations: Record<string, string>
 }
 
 export interface IdentityOptions {
-  /** Email domains allowed to sign in (exact, case-insensitive). Empty: any. */
+  /** Email domains allowed to sign in (ASCII, exact, case-insensitive). Empty: any. */
   allowedDomains?: Array<string>
-  /** Claim that holds the user entity name. Default: the email's local part. */
+  /**
+   * Users of this email domain are named by their local part (`jane`); users of other
+   * domains by `<local part>_at_<domain>`. Must be one of `allowedDomains` when those are set.
+   */
+  homeDomain?: string
+  /** Claim that holds the user entity name. Default: derived from the email. */
   userNameClaim?: string
   /** Claim that lists the user's groups, for ownership refs. */
   groupsClaim?: string
   /** Namespace of the user and of groups given without one. Default `default`. */
   namespace?: string
+  /** Treat a token without `email_verified` as unverified. Default false (Entra ID omits it). */
+  requireEmailVerifiedClaim?: boolean
 }
 
 /**
@@ -48,21 +62,43 @@ export interface IdentityOptions {
 export declare function prefetchKeys(options: VerifyOptions): Promise<void>
 
 export interface Profile {
+  /** Only a plain, verified address. */
   email?: string
   displayName?: string
   picture?: string
 }
 
 /**
+ * The token's email for a resolver that finds the user by it: one plain address,
+ * verified, in `allowedDomains` (the same rules as `resolveIdentity`, without naming a
+ * user). Throws with the codes of `resolveIdentity`.
+ */
+export declare function resolveEmail(claims: Record<string, unknown>, options?: IdentityOptions): CheckedEmail
+
+/**
  * Turns verified claims into the Backstage sign-in identity. Throws an Error whose
  * `code` is one of:
  * - `ERR_IDENTITY_CLAIM_MISSING`: the claim that names the user (email by default) is absent.
- * - `ERR_IDENTITY_EMAIL_NOT_VERIFIED`: the email would be used but `email_verified` is false.
+ * - `ERR_IDENTITY_EMAIL_INVALID`: the email is not one plain address (two `@`, quotes...).
+ * - `ERR_IDENTITY_EMAIL_NOT_VERIFIED`: the email would be used but is not verified.
  * - `ERR_IDENTITY_DOMAIN_NOT_ALLOWED`: the email's domain is not in `allowedDomains`.
  * - `ERR_IDENTITY_INVALID_NAME`: a derived user or group name is not a valid entity name.
- * - `ERR_INVALID_OPTIONS`: e.g. an invalid namespace.
+ * - `ERR_IDENTITY_CLAIMS_INVALID`: the claims are not a JSON object (cyclic, too deep).
+ * - `ERR_INVALID_OPTIONS`: an unknown option, an invalid namespace or domain.
  */
 export declare function resolveIdentity(claims: Record<string, unknown>, options?: IdentityOptions): Identity
+
+/**
+ * The profile Backstage shows for these claims: name, picture, and the email only when
+ * it is a plain, verified address.
+ */
+export declare function resolveProfile(claims: Record<string, unknown>, options?: IdentityOptions): Profile
+
+/**
+ * Checks identity options exactly as `resolveIdentity` will, so a host can refuse a bad
+ * configuration at start-up. Throws ERR_INVALID_OPTIONS naming the option.
+ */
+export declare function validateIdentityOptions(options: IdentityOptions): void
 
 /**
  * Checks options exactly as `verifyIdToken` will, synchronously, so a host can refuse a
@@ -105,6 +141,6 @@ export interface VerifyOptions {
   algorithms?: Array<string>
   /** Seconds of clock skew allowed on exp, nbf and iat. Default 30, at most 60. */
   clockTolerance?: number
-  /** Claims that must be present. Default: iat, exp, sub, email. */
+  /** Claims that must be present besides iss, sub, aud, exp and iat, which always must. */
   requiredClaims?: Array<string>
 }

@@ -4,13 +4,18 @@ import { createProxyAuthenticator, type ProfileInfo } from '@backstage/plugin-au
 import { AuthenticationError } from '@backstage/errors';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { readOidcProxyConfig, type OidcProxyConfig } from './config';
-import { verifyIdToken, isNativeError } from './native';
+import { verifyIdToken, resolveProfile, isNativeError } from './native';
 import { verificationError } from './errors';
 import { recordVerification } from './metrics';
 
 /** What a sign-in resolver receives as `info.result`: the verified claims only, never the raw token. */
 export interface OidcProxyResult {
   claims: Record<string, unknown>;
+  /**
+   * The provider's `requireEmailVerifiedClaim`: pass it to resolveEmail / resolveIdentity
+   * so every resolver applies the same email_verified rule.
+   */
+  requireEmailVerifiedClaim: boolean;
 }
 
 /** Sent to the frontend as `providerInfo` in the refresh response. */
@@ -19,24 +24,17 @@ export interface OidcProxyProviderInfo {
   claims: Record<string, unknown>;
 }
 
-function stringClaim(claims: Record<string, unknown>, name: string): string | undefined {
-  const value = claims[name];
-  return typeof value === 'string' ? value : undefined;
-}
-
 /**
- * The profile Backstage shows and the email resolvers match on. An email the issuer marks
- * unverified (`email_verified: false`) is left out, so no resolver can match a catalog user
- * by an address nobody proved to own (the native resolveIdentity refuses it likewise).
+ * The profile Backstage shows and the email resolvers match on, from the native
+ * resolveProfile: an email that is not a plain, verified address is left out, so no
+ * resolver can match a catalog user by an address nobody proved to own.
  */
-export function profileFromClaims(claims: Record<string, unknown>): ProfileInfo {
+export function profileFromClaims(claims: Record<string, unknown>, requireEmailVerifiedClaim = false): ProfileInfo {
+  const { email, displayName, picture } = resolveProfile(claims, { requireEmailVerifiedClaim });
   const profile: ProfileInfo = {};
-  const email = stringClaim(claims, 'email');
-  if (email !== undefined && claims.email_verified !== false) profile.email = email;
-  const displayName = stringClaim(claims, 'name');
-  if (displayName !== undefined) profile.displayName = displayName;
-  const picture = stringClaim(claims, 'picture');
-  if (picture !== undefined) profile.picture = picture;
+  if (email != null) profile.email = email;
+  if (displayName != null) profile.displayName = displayName;
+  if (picture != null) profile.picture = picture;
   return profile;
 }
 
@@ -57,13 +55,15 @@ export function createOidcProxyAuthenticator(options: { logger?: LoggerService }
   };
 
   return createProxyAuthenticator<OidcProxyConfig, OidcProxyResult, OidcProxyProviderInfo>({
-    defaultProfileTransform: async result => ({ profile: profileFromClaims(result.claims) }),
+    defaultProfileTransform: async result => ({
+      profile: profileFromClaims(result.claims, result.requireEmailVerifiedClaim),
+    }),
 
     initialize({ config }) {
       return readOidcProxyConfig(config);
     },
 
-    async authenticate({ req }, { verify, header }) {
+    async authenticate({ req }, { verify, header, requireEmailVerifiedClaim }) {
       // Express looks headers up case-insensitively.
       const token = req.get(header);
       if (!token) {
@@ -79,7 +79,7 @@ export function createOidcProxyAuthenticator(options: { logger?: LoggerService }
         throw verificationError(error, header);
       }
       recordVerification('ok');
-      return { result: { claims }, providerInfo: { claims } };
+      return { result: { claims, requireEmailVerifiedClaim }, providerInfo: { claims } };
     },
   });
 }

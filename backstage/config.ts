@@ -16,7 +16,22 @@ export interface OidcProxyConfig {
   verify: VerifyOptions;
   /** Lower-cased name of the request header that carries the ID token. */
   header: string;
+  /** A token without `email_verified` counts as unverified (default false: Entra ID omits it). */
+  requireEmailVerifiedClaim: boolean;
 }
+
+/** Every key the provider block may hold: a misspelt one must not be ignored silently. */
+const KNOWN_KEYS = [
+  'issuer',
+  'audience',
+  'oidcIdTokenHeader',
+  'jwksUri',
+  'algorithms',
+  'clockTolerance',
+  'requiredClaims',
+  'requireEmailVerifiedClaim',
+  'signIn',
+];
 
 // RFC 9110 field-name (token) characters.
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -75,6 +90,10 @@ function checkWithVerifier(verify: VerifyOptions, fullKey: string) {
  * (`auth.providers.oidcProxy` or `auth.providers.oidc-proxy`), for the messages.
  */
 export function readOidcProxyConfig(config: Config, fullKey = `auth.providers.${PROVIDER_ID}`): OidcProxyConfig {
+  const unknown = config.keys().find(key => !KNOWN_KEYS.includes(key));
+  if (unknown !== undefined) {
+    throw new ConfigError(`${fullKey}.${unknown}`, `not an option of this provider (known: ${KNOWN_KEYS.join(', ')})`);
+  }
   // getString's own errors already name the full key and the config file.
   const issuer = config.getString('issuer');
 
@@ -102,5 +121,6 @@ export function readOidcProxyConfig(config: Config, fullKey = `auth.providers.${
   if (clockTolerance !== undefined) verify.clockTolerance = clockTolerance;
   if (requiredClaims !== undefined) verify.requiredClaims = requiredClaims;
   checkWithVerifier(verify, fullKey);
-  return { verify, header };
+  const requireEmailVerifiedClaim = config.getOptionalBoolean('requireEmailVerifiedClaim') ?? false;
+  return { verify, header, requireEmailVerifiedClaim };
 }

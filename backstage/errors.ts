@@ -17,7 +17,11 @@ export function verificationError(error: unknown, header: string): Error {
   const why = oneLine(error.message);
   switch (error.code) {
     case 'ERR_ISSUER_UNAVAILABLE':
-      return new ServiceUnavailableError(`Cannot verify ID tokens now (${error.code}): ${why}`);
+      // The native message names the discovery and JWKS URLs and why they failed: that is
+      // for the operator's log (the authenticator logs it), not for whoever is calling.
+      return new ServiceUnavailableError(
+        `Cannot verify ID tokens now (${error.code}): the issuer's signing keys are unavailable; try again later`,
+      );
     case 'ERR_INVALID_OPTIONS':
     case 'ERR_INTERNAL':
       return new Error(`ID token verification is misconfigured or failed internally (${error.code}): ${why}`);

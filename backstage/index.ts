@@ -26,6 +26,9 @@ export {
 export {
   verifyIdToken,
   resolveIdentity,
+  resolveEmail,
+  resolveProfile,
+  validateIdentityOptions,
   prefetchKeys,
   cacheStats,
   isNativeError,
@@ -34,4 +37,5 @@ export {
   type IdentityOptions,
   type Identity,
   type Profile,
+  type CheckedEmail,
 } from './native';

@@ -14,12 +14,20 @@ function describe(fullKey: string, { verify, header }: OidcProxyConfig) {
   return `oidcProxy: configured from '${fullKey}' (issuer ${verify.issuer}, audience ${audience}, ID token header ${header})`;
 }
 
+/** Resolvers that, without allowedDomains, let any address the issuer vouches for in. */
+const OPEN_WITHOUT_DOMAINS: Record<string, string> = {
+  signInWithoutCatalogUser: 'anyone the issuer signs a token for with this audience can sign in to Backstage',
+  emailLocalPartMatchingUserEntityName:
+    "it matches catalog users by the email's local part across all domains, so jane@any-domain signs in as the User named jane",
+};
+
 function warnAboutOpenSignIn(providerConfig: Config, fullKey: string, logger: LoggerService) {
   providerConfig.getOptionalConfigArray('signIn.resolvers')?.forEach((entry, index) => {
-    if (entry.getOptionalString('resolver') !== 'signInWithoutCatalogUser') return;
+    const resolver = entry.getOptionalString('resolver') ?? '';
+    if (!Object.hasOwn(OPEN_WITHOUT_DOMAINS, resolver)) return;
     if (entry.getOptionalStringArray('allowedDomains')?.length) return;
     logger.warn(
-      `oidcProxy: '${fullKey}.signIn.resolvers[${index}]' (signInWithoutCatalogUser) has no allowedDomains: anyone the issuer signs a token for with this audience can sign in to Backstage`,
+      `oidcProxy: '${fullKey}.signIn.resolvers[${index}]' (${resolver}) has no allowedDomains: ${OPEN_WITHOUT_DOMAINS[resolver]}`,
     );
   });
 }

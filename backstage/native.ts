@@ -3,8 +3,17 @@
 // and the package ships it (package.json `files`) next to the `.node` binaries.
 import * as native from '../index.js';
 
-export const { verifyIdToken, resolveIdentity, prefetchKeys, cacheStats, validateOptions } = native;
-export type { VerifyOptions, IdentityOptions, Identity, Profile } from '../index.js';
+export const {
+  verifyIdToken,
+  resolveIdentity,
+  resolveEmail,
+  resolveProfile,
+  prefetchKeys,
+  cacheStats,
+  validateOptions,
+  validateIdentityOptions,
+} = native;
+export type { VerifyOptions, IdentityOptions, Identity, Profile, CheckedEmail } from '../index.js';
 
 /** Every error the native functions throw or reject with carries a stable `code`. */
 export interface NativeError extends Error {

@@ -2,14 +2,21 @@
 // `signIn.resolvers`. Identity derivation (user name, groups, domain rules) is the native
 // resolveIdentity's job; these only adapt it and the catalog lookups to Backstage.
 import {
-  commonSignInResolvers,
   type SignInResolver,
   type SignInResolverFactory,
   type SignInInfo,
 } from '@backstage/plugin-auth-node';
 import { InputError, NotAllowedError } from '@backstage/errors';
 import type { Config } from '@backstage/config';
-import { resolveIdentity, type IdentityOptions } from './native';
+import {
+  isNativeError,
+  resolveEmail,
+  resolveIdentity,
+  validateIdentityOptions,
+  type CheckedEmail,
+  type Identity,
+  type IdentityOptions,
+} from './native';
 import { identityError } from './errors';
 import type { OidcProxyResult } from './authenticator';
 
@@ -34,57 +41,91 @@ function checkOptions(options: Options, spec: Record<string, 'string' | 'string[
   return options;
 }
 
-function requireEmail(info: SignInInfo<OidcProxyResult>): string {
-  // The profile omits an email the issuer marks unverified (see profileFromClaims).
-  const email = info.profile.email;
-  if (!email) throw new NotAllowedError('Sign-in refused: the ID token has no verified email, which this sign-in resolver needs');
-  return email;
+/** The identity options a resolver entry gives, plus the provider's email_verified rule. */
+function identityOptions(opts: IdentityOptions, info: SignInInfo<OidcProxyResult>): IdentityOptions {
+  return { ...opts, requireEmailVerifiedClaim: info.result.requireEmailVerifiedClaim };
 }
 
-function checkDomain(email: string, allowedDomains: string[] | undefined) {
-  if (!allowedDomains?.length) return;
-  const domain = email.slice(email.lastIndexOf('@') + 1).toLowerCase();
-  if (!allowedDomains.some(d => d.toLowerCase() === domain)) {
-    throw new NotAllowedError("Sign-in refused: the email's domain is not in allowedDomains");
+/** Native option rules (ASCII domains, homeDomain among allowedDomains...), at start-up. */
+function checkIdentityOptions(opts: IdentityOptions) {
+  try {
+    validateIdentityOptions(opts);
+  } catch (error) {
+    throw new InputError(isNativeError(error) ? error.message.replace(/^options\./, '') : String(error));
   }
 }
 
+/**
+ * The token's email for a catalog lookup, by the native rules (one plain address, verified,
+ * in allowedDomains); refusals are 403s with their code.
+ */
+function checkedEmail(info: SignInInfo<OidcProxyResult>, opts: IdentityOptions): CheckedEmail {
+  try {
+    return resolveEmail(info.result.claims, identityOptions(opts, info));
+  } catch (error) {
+    throw identityError(error);
+  }
+}
+
+/** The native identity (user name, refs) for these options; refusals are 403s with their code. */
+function identityOf(info: SignInInfo<OidcProxyResult>, opts: IdentityOptions): Identity {
+  try {
+    return resolveIdentity(info.result.claims, identityOptions(opts, info));
+  } catch (error) {
+    throw identityError(error);
+  }
+}
+
+type EmailResolverOptions = { allowedDomains?: string[]; dangerouslyAllowSignInWithoutUserInCatalog?: boolean };
 const emailOptions = { allowedDomains: 'string[]', dangerouslyAllowSignInWithoutUserInCatalog: 'boolean' } as const;
 
-/** The resolver factories this provider offers, by the name used in `signIn.resolvers`. */
+/**
+ * The resolver factories this provider offers, by the name used in `signIn.resolvers`.
+ * The email rules are the native resolveEmail / resolveIdentity, never repeated here; the
+ * names and semantics follow Backstage's common resolvers, without their `+tag` folding.
+ */
 export const oidcProxySignInResolvers = {
-  /** Backstage's common resolver: the User whose `spec.profile.email` equals the token's email. */
+  /** The User whose `spec.profile.email` equals the token's verified email, exactly. */
   emailMatchingUserEntityProfileEmail: ((options?: Options) => {
-    const opts = checkOptions(options, emailOptions);
-    const inner = commonSignInResolvers.emailMatchingUserEntityProfileEmail({
-      dangerouslyAllowSignInWithoutUserInCatalog: opts.dangerouslyAllowSignInWithoutUserInCatalog,
-    });
+    const opts = checkOptions(options, emailOptions) as EmailResolverOptions;
+    checkIdentityOptions({ allowedDomains: opts.allowedDomains });
     return async (info, ctx) => {
-      // Backstage's version accepts allowedDomains but does not apply it; this one does.
-      checkDomain(requireEmail(info), opts.allowedDomains);
-      return inner(info, ctx);
+      const email = checkedEmail(info, { allowedDomains: opts.allowedDomains }).address;
+      // Backstage's version retries without a `+tag` (jane+ops@ matches jane@): not here.
+      return ctx.signInWithCatalogUser(
+        { filter: { 'spec.profile.email': email } },
+        opts.dangerouslyAllowSignInWithoutUserInCatalog
+          ? { dangerousEntityRefFallback: { entityRef: { name: identityOf(info, { allowedDomains: opts.allowedDomains }).userEntityName } } }
+          : undefined,
+      );
     };
   }) as SignInResolverFactory<OidcProxyResult, Options>,
 
-  /** Backstage's common resolver: the User named like the email's local part. */
+  /**
+   * The User named like the email's local part. Matches across every domain the issuer
+   * vouches for (Backstage's design): restrict it with allowedDomains.
+   */
   emailLocalPartMatchingUserEntityName: ((options?: Options) => {
-    const opts = checkOptions(options, emailOptions);
-    const inner = commonSignInResolvers.emailLocalPartMatchingUserEntityName({
-      dangerouslyAllowSignInWithoutUserInCatalog: opts.dangerouslyAllowSignInWithoutUserInCatalog,
-    });
+    const opts = checkOptions(options, emailOptions) as EmailResolverOptions;
+    checkIdentityOptions({ allowedDomains: opts.allowedDomains });
     return async (info, ctx) => {
-      // Checked here, case-insensitively, like every other resolver of this provider.
-      checkDomain(requireEmail(info), opts.allowedDomains);
-      return inner(info, ctx);
+      const { domain } = checkedEmail(info, { allowedDomains: opts.allowedDomains });
+      // The local part as a user name by the native rules: the email's own domain as the
+      // home domain, so `jane+ops` is refused rather than shortened to `jane`.
+      const name = identityOf(info, { allowedDomains: opts.allowedDomains, homeDomain: domain }).userEntityName;
+      return ctx.signInWithCatalogUser(
+        { entityRef: { name } },
+        opts.dangerouslyAllowSignInWithoutUserInCatalog ? { dangerousEntityRefFallback: { entityRef: { name } } } : undefined,
+      );
     };
   }) as SignInResolverFactory<OidcProxyResult, Options>,
 
   /** The User annotated `openid.net/email: <the token's email>`. */
   emailMatchingUserEntityAnnotation: ((options?: Options) => {
-    const opts = checkOptions(options, { allowedDomains: 'string[]' });
+    const opts = checkOptions(options, { allowedDomains: 'string[]' }) as IdentityOptions;
+    checkIdentityOptions(opts);
     return async (info, ctx) => {
-      const email = requireEmail(info);
-      checkDomain(email, opts.allowedDomains);
+      const email = checkedEmail(info, opts).address;
       return ctx.signInWithCatalogUser({ annotations: { 'openid.net/email': email } });
     };
   }) as SignInResolverFactory<OidcProxyResult, Options>,
@@ -93,7 +134,7 @@ export const oidcProxySignInResolvers = {
   idMatchingUserEntityAnnotation: ((options?: Options) => {
     checkOptions(options, {});
     return async (info, ctx) => {
-      // Both are verified: iss equals the configured issuer, sub is a required string claim.
+      // Both are verified: iss equals the configured issuer, sub is a mandatory string claim.
       const { iss, sub } = info.result.claims;
       if (typeof iss !== 'string' || typeof sub !== 'string') {
         throw new NotAllowedError('Sign-in refused: the ID token has no iss or sub claim');
@@ -109,17 +150,14 @@ export const oidcProxySignInResolvers = {
   signInWithoutCatalogUser: ((options?: Options) => {
     const opts = checkOptions(options, {
       allowedDomains: 'string[]',
+      homeDomain: 'string',
       userNameClaim: 'string',
       groupsClaim: 'string',
       namespace: 'string',
     }) as IdentityOptions;
+    checkIdentityOptions(opts);
     return async (info, ctx) => {
-      let identity;
-      try {
-        identity = resolveIdentity(info.result.claims, opts);
-      } catch (error) {
-        throw identityError(error);
-      }
+      const identity = identityOf(info, opts);
       return ctx.issueToken({ claims: { sub: identity.userEntityRef, ent: identity.ownershipEntityRefs } });
     };
   }) as SignInResolverFactory<OidcProxyResult, Options>,
