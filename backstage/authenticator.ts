@@ -4,7 +4,7 @@ import { createProxyAuthenticator, type ProfileInfo } from '@backstage/plugin-au
 import { AuthenticationError } from '@backstage/errors';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { readOidcProxyConfig, type OidcProxyConfig } from './config';
-import { verifyIdToken, resolveProfile, isNativeError } from './native';
+import { resolveProfile, isNativeError } from './native';
 import { verificationError } from './errors';
 import { recordVerification } from './metrics';
 
@@ -42,9 +42,10 @@ const WARN_INTERVAL_MS = 60_000;
 
 /**
  * The authenticator, with an optional logger for issuer trouble (a warning at most once a
- * minute: an outage would otherwise log once per request).
+ * minute: an outage would otherwise log once per request), and optionally the provider
+ * config already read at start-up (else it reads the block Backstage passes it).
  */
-export function createOidcProxyAuthenticator(options: { logger?: LoggerService } = {}) {
+export function createOidcProxyAuthenticator(options: { logger?: LoggerService; config?: OidcProxyConfig } = {}) {
   let lastWarning = 0;
   const warnIssuerTrouble = (error: unknown) => {
     const now = Date.now();
@@ -60,10 +61,10 @@ export function createOidcProxyAuthenticator(options: { logger?: LoggerService }
     }),
 
     initialize({ config }) {
-      return readOidcProxyConfig(config);
+      return options.config ?? readOidcProxyConfig(config);
     },
 
-    async authenticate({ req }, { verify, header, requireEmailVerifiedClaim }) {
+    async authenticate({ req }, { verifier, header, requireEmailVerifiedClaim }) {
       // Express looks headers up case-insensitively.
       const token = req.get(header);
       if (!token) {
@@ -72,7 +73,7 @@ export function createOidcProxyAuthenticator(options: { logger?: LoggerService }
       }
       let claims: Record<string, unknown>;
       try {
-        claims = await verifyIdToken(token, verify);
+        claims = await verifier.verify(token);
       } catch (error) {
         recordVerification(isNativeError(error) ? error.code : 'ERR_UNKNOWN');
         if (isNativeError(error) && error.code === 'ERR_ISSUER_UNAVAILABLE') warnIssuerTrouble(error);

@@ -15,15 +15,10 @@ export {
 } from './authenticator';
 export { oidcProxySignInResolvers, readSignInResolver, type OidcProxySignInResolverName } from './resolvers';
 export { createOidcProxyProviderFactory, type OidcProxyProviderFactoryOptions } from './provider';
+export { readOidcProxyConfig, DEFAULT_HEADER, type OidcProxyConfig } from './config';
+export { findProviderKey, PROVIDER_ID, PROVIDER_ID_ALIAS } from './alias';
 export {
-  readOidcProxyConfig,
-  findProviderKey,
-  PROVIDER_ID,
-  PROVIDER_ID_ALIAS,
-  DEFAULT_HEADER,
-  type OidcProxyConfig,
-} from './config';
-export {
+  OidcVerifier,
   verifyIdToken,
   resolveIdentity,
   resolveEmail,
@@ -38,4 +33,6 @@ export {
   type Identity,
   type Profile,
   type CheckedEmail,
+  type CacheStats,
+  type ErrorCode,
 } from './native';

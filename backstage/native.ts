@@ -4,6 +4,7 @@
 import * as native from '../index.js';
 
 export const {
+  OidcVerifier,
   verifyIdToken,
   resolveIdentity,
   resolveEmail,
@@ -13,13 +14,24 @@ export const {
   validateOptions,
   validateIdentityOptions,
 } = native;
-export type { VerifyOptions, IdentityOptions, Identity, Profile, CheckedEmail } from '../index.js';
+export type OidcVerifier = InstanceType<typeof native.OidcVerifier>;
+export type {
+  VerifyOptions,
+  IdentityOptions,
+  Identity,
+  Profile,
+  CheckedEmail,
+  CacheStats,
+  ErrorCode,
+} from '../index.js';
 
 /** Every error the native functions throw or reject with carries a stable `code`. */
 export interface NativeError extends Error {
-  code: string;
-  /** Which claim failed, for ERR_JWT_CLAIM_VALIDATION_FAILED. */
+  code: native.ErrorCode;
+  /** Which claim failed, for ERR_JWT_CLAIM_VALIDATION_FAILED and ERR_JWT_EXPIRED. */
   claim?: string;
+  /** Which option is at fault, for ERR_INVALID_OPTIONS. */
+  option?: string;
 }
 
 export function isNativeError(error: unknown): error is NativeError {

@@ -1,13 +1,16 @@
 // Sign-in resolvers for the oidcProxy provider, and the ordered resolver chain built from
-// `signIn.resolvers`. Identity derivation (user name, groups, domain rules) is the native
-// resolveIdentity's job; these only adapt it and the catalog lookups to Backstage.
+// `signIn.resolvers`. Every email and identity rule is the native core's (resolveEmail,
+// resolveIdentity); these only adapt it and the catalog lookups to Backstage.
 import {
+  createSignInResolverFactory,
   type SignInResolver,
   type SignInResolverFactory,
   type SignInInfo,
 } from '@backstage/plugin-auth-node';
 import { InputError, NotAllowedError } from '@backstage/errors';
 import type { Config } from '@backstage/config';
+// The zod flavour @backstage/plugin-auth-node builds its own resolvers' schemas with.
+import { z } from 'zod/v3';
 import {
   isNativeError,
   resolveEmail,
@@ -20,26 +23,18 @@ import {
 import { identityError } from './errors';
 import type { OidcProxyResult } from './authenticator';
 
-type Options = Record<string, unknown> | undefined;
-
-/** Checks a resolver's options against the names and types it accepts. */
-function checkOptions(options: Options, spec: Record<string, 'string' | 'string[]' | 'boolean'>): Record<string, any> {
-  if (options === undefined || options === null) return {};
-  if (typeof options !== 'object' || Array.isArray(options)) throw new InputError('options must be an object');
-  for (const [key, value] of Object.entries(options)) {
-    const type = spec[key];
-    if (!type) {
-      const known = Object.keys(spec);
-      throw new InputError(`unknown option '${key}'${known.length ? ` (accepted: ${known.join(', ')})` : ' (this resolver takes none)'}`);
-    }
-    const ok =
-      type === 'string[]'
-        ? Array.isArray(value) && value.every(v => typeof v === 'string' && v !== '')
-        : typeof value === type && value !== '';
-    if (!ok) throw new InputError(`option '${key}' must be ${type === 'string[]' ? 'a list of non-empty strings' : `a ${type}`}`);
-  }
-  return options;
-}
+const domains = z.array(z.string().min(1)).optional();
+const name = z.string().min(1).optional();
+// strict(): a misspelt option (allowedDomain) must stop start-up, not be ignored.
+const emailOptions = z
+  .object({ allowedDomains: domains, dangerouslyAllowSignInWithoutUserInCatalog: z.boolean().optional() })
+  .strict()
+  .optional();
+const annotationOptions = z.object({ allowedDomains: domains }).strict().optional();
+const withoutCatalogOptions = z
+  .object({ allowedDomains: domains, homeDomain: name, userNameClaim: name, groupsClaim: name, namespace: name })
+  .strict()
+  .optional();
 
 /** The identity options a resolver entry gives, plus the provider's email_verified rule. */
 function identityOptions(opts: IdentityOptions, info: SignInInfo<OidcProxyResult>): IdentityOptions {
@@ -76,92 +71,89 @@ function identityOf(info: SignInInfo<OidcProxyResult>, opts: IdentityOptions): I
   }
 }
 
-type EmailResolverOptions = { allowedDomains?: string[]; dangerouslyAllowSignInWithoutUserInCatalog?: boolean };
-const emailOptions = { allowedDomains: 'string[]', dangerouslyAllowSignInWithoutUserInCatalog: 'boolean' } as const;
-
 /**
  * The resolver factories this provider offers, by the name used in `signIn.resolvers`.
- * The email rules are the native resolveEmail / resolveIdentity, never repeated here; the
- * names and semantics follow Backstage's common resolvers, without their `+tag` folding.
+ * Names and semantics follow Backstage's common resolvers, without their `+tag` folding.
  */
 export const oidcProxySignInResolvers = {
   /** The User whose `spec.profile.email` equals the token's verified email, exactly. */
-  emailMatchingUserEntityProfileEmail: ((options?: Options) => {
-    const opts = checkOptions(options, emailOptions) as EmailResolverOptions;
-    checkIdentityOptions({ allowedDomains: opts.allowedDomains });
-    return async (info, ctx) => {
-      const email = checkedEmail(info, { allowedDomains: opts.allowedDomains }).address;
-      // Backstage's version retries without a `+tag` (jane+ops@ matches jane@): not here.
-      return ctx.signInWithCatalogUser(
-        { filter: { 'spec.profile.email': email } },
-        opts.dangerouslyAllowSignInWithoutUserInCatalog
-          ? { dangerousEntityRefFallback: { entityRef: { name: identityOf(info, { allowedDomains: opts.allowedDomains }).userEntityName } } }
-          : undefined,
-      );
-    };
-  }) as SignInResolverFactory<OidcProxyResult, Options>,
+  emailMatchingUserEntityProfileEmail: createSignInResolverFactory({
+    optionsSchema: emailOptions,
+    create(options = {}) {
+      const { allowedDomains, dangerouslyAllowSignInWithoutUserInCatalog } = options;
+      checkIdentityOptions({ allowedDomains });
+      return async (info: SignInInfo<OidcProxyResult>, ctx) => {
+        const email = checkedEmail(info, { allowedDomains }).address;
+        // Backstage's version retries without a `+tag` (jane+ops@ matches jane@): not here.
+        const fallback = dangerouslyAllowSignInWithoutUserInCatalog
+          ? { dangerousEntityRefFallback: { entityRef: { name: identityOf(info, { allowedDomains }).userEntityName } } }
+          : undefined;
+        return ctx.signInWithCatalogUser({ filter: { 'spec.profile.email': email } }, fallback);
+      };
+    },
+  }),
 
   /**
    * The User named like the email's local part. Matches across every domain the issuer
    * vouches for (Backstage's design): restrict it with allowedDomains.
    */
-  emailLocalPartMatchingUserEntityName: ((options?: Options) => {
-    const opts = checkOptions(options, emailOptions) as EmailResolverOptions;
-    checkIdentityOptions({ allowedDomains: opts.allowedDomains });
-    return async (info, ctx) => {
-      const { domain } = checkedEmail(info, { allowedDomains: opts.allowedDomains });
-      // The local part as a user name by the native rules: the email's own domain as the
-      // home domain, so `jane+ops` is refused rather than shortened to `jane`.
-      const name = identityOf(info, { allowedDomains: opts.allowedDomains, homeDomain: domain }).userEntityName;
-      return ctx.signInWithCatalogUser(
-        { entityRef: { name } },
-        opts.dangerouslyAllowSignInWithoutUserInCatalog ? { dangerousEntityRefFallback: { entityRef: { name } } } : undefined,
-      );
-    };
-  }) as SignInResolverFactory<OidcProxyResult, Options>,
+  emailLocalPartMatchingUserEntityName: createSignInResolverFactory({
+    optionsSchema: emailOptions,
+    create(options = {}) {
+      const { allowedDomains, dangerouslyAllowSignInWithoutUserInCatalog } = options;
+      checkIdentityOptions({ allowedDomains });
+      return async (info: SignInInfo<OidcProxyResult>, ctx) => {
+        const { domain } = checkedEmail(info, { allowedDomains });
+        // The local part as a user name by the native rules: the email's own domain as the
+        // home domain, so `jane+ops` is refused rather than shortened to `jane`.
+        const userName = identityOf(info, { allowedDomains, homeDomain: domain }).userEntityName;
+        const fallback = dangerouslyAllowSignInWithoutUserInCatalog ? { dangerousEntityRefFallback: { entityRef: { name: userName } } } : undefined;
+        return ctx.signInWithCatalogUser({ entityRef: { name: userName } }, fallback);
+      };
+    },
+  }),
 
   /** The User annotated `openid.net/email: <the token's email>`. */
-  emailMatchingUserEntityAnnotation: ((options?: Options) => {
-    const opts = checkOptions(options, { allowedDomains: 'string[]' }) as IdentityOptions;
-    checkIdentityOptions(opts);
-    return async (info, ctx) => {
-      const email = checkedEmail(info, opts).address;
-      return ctx.signInWithCatalogUser({ annotations: { 'openid.net/email': email } });
-    };
-  }) as SignInResolverFactory<OidcProxyResult, Options>,
+  emailMatchingUserEntityAnnotation: createSignInResolverFactory({
+    optionsSchema: annotationOptions,
+    create(options = {}) {
+      checkIdentityOptions(options);
+      return async (info: SignInInfo<OidcProxyResult>, ctx) => {
+        const email = checkedEmail(info, options).address;
+        return ctx.signInWithCatalogUser({ annotations: { 'openid.net/email': email } });
+      };
+    },
+  }),
 
   /** The User annotated with the token's issuer and subject (`openid.net/iss`, `openid.net/sub`). */
-  idMatchingUserEntityAnnotation: ((options?: Options) => {
-    checkOptions(options, {});
-    return async (info, ctx) => {
-      // Both are verified: iss equals the configured issuer, sub is a mandatory string claim.
-      const { iss, sub } = info.result.claims;
-      if (typeof iss !== 'string' || typeof sub !== 'string') {
-        throw new NotAllowedError('Sign-in refused: the ID token has no iss or sub claim');
-      }
-      return ctx.signInWithCatalogUser({ annotations: { 'openid.net/iss': iss, 'openid.net/sub': sub } });
-    };
-  }) as SignInResolverFactory<OidcProxyResult, Options>,
+  idMatchingUserEntityAnnotation: createSignInResolverFactory({
+    create() {
+      return async (info: SignInInfo<OidcProxyResult>, ctx) => {
+        // Both are verified: iss equals the configured issuer, sub is a mandatory string claim.
+        const { iss, sub } = info.result.claims;
+        if (typeof iss !== 'string' || typeof sub !== 'string') {
+          throw new NotAllowedError('Sign-in refused: the ID token has no iss or sub claim');
+        }
+        return ctx.signInWithCatalogUser({ annotations: { 'openid.net/iss': iss, 'openid.net/sub': sub } });
+      };
+    },
+  }),
 
   /**
    * Signs in as the user the token names (resolveIdentity), with no User entity in the
    * catalog: ownership is the user itself plus the groups in `groupsClaim`, if configured.
    */
-  signInWithoutCatalogUser: ((options?: Options) => {
-    const opts = checkOptions(options, {
-      allowedDomains: 'string[]',
-      homeDomain: 'string',
-      userNameClaim: 'string',
-      groupsClaim: 'string',
-      namespace: 'string',
-    }) as IdentityOptions;
-    checkIdentityOptions(opts);
-    return async (info, ctx) => {
-      const identity = identityOf(info, opts);
-      return ctx.issueToken({ claims: { sub: identity.userEntityRef, ent: identity.ownershipEntityRefs } });
-    };
-  }) as SignInResolverFactory<OidcProxyResult, Options>,
-} satisfies Record<string, SignInResolverFactory<OidcProxyResult, Options>>;
+  signInWithoutCatalogUser: createSignInResolverFactory({
+    optionsSchema: withoutCatalogOptions,
+    create(options = {}) {
+      checkIdentityOptions(options);
+      return async (info: SignInInfo<OidcProxyResult>, ctx) => {
+        const identity = identityOf(info, options);
+        return ctx.issueToken({ claims: { sub: identity.userEntityRef, ent: identity.ownershipEntityRefs } });
+      };
+    },
+  }),
+};
 
 export type OidcProxySignInResolverName = keyof typeof oidcProxySignInResolvers;
 
@@ -181,7 +173,7 @@ export function readSignInResolver(
   if (entries.length === 0) {
     throw new Error(`Missing config '${fullKey}.signIn.resolvers': list at least one sign-in resolver (${names})`);
   }
-  const resolvers = entries.map((entry, index) => {
+  const resolvers: SignInResolver<OidcProxyResult>[] = entries.map((entry, index) => {
     const key = `${fullKey}.signIn.resolvers[${index}]`;
     const name = entry.getString('resolver');
     if (!Object.hasOwn(factories, name)) {

@@ -2,7 +2,7 @@
 //! already-settled promises, and claims handed over as JSON text for `JSON.parse`
 //! (far cheaper than converting a serde value property by property).
 
-use crate::error::{Code, Error};
+use oidc_proxy_core::{Code, Error};
 use napi::bindgen_prelude::*;
 use napi::sys;
 use std::ptr;
@@ -54,6 +54,10 @@ unsafe fn error_value(env: sys::napi_env, e: &Error) -> Result<sys::napi_value> 
         let claim = unsafe { string_value(env, claim)? };
         check(unsafe { sys::napi_set_named_property(env, value, c"claim".as_ptr(), claim) })?;
     }
+    if let Some(option) = &e.option {
+        let option = unsafe { string_value(env, option)? };
+        check(unsafe { sys::napi_set_named_property(env, value, c"option".as_ptr(), option) })?;
+    }
     Ok(value)
 }
 
@@ -90,49 +94,6 @@ unsafe fn settle(env: sys::napi_env, value: std::result::Result<sys::napi_value,
         Err(v) => check(unsafe { sys::napi_reject_deferred(env, deferred, v) })?,
     }
     Ok(Raw(promise))
-}
-
-/// A new pending promise and the deferred that settles it.
-pub fn promise(env: sys::napi_env) -> Result<(sys::napi_deferred, Raw)> {
-    let mut deferred = ptr::null_mut();
-    let mut promise = ptr::null_mut();
-    check(unsafe { sys::napi_create_promise(env, &mut deferred, &mut promise) })?;
-    Ok((deferred, Raw(promise)))
-}
-
-/// Settles a promise from `promise` with the claims or our error, each in a handle scope
-/// of its own (a drain settles many). A value that cannot be built rejects with
-/// ERR_INTERNAL so that no promise is left pending.
-pub unsafe fn settle_deferred(env: sys::napi_env, deferred: sys::napi_deferred, outcome: std::result::Result<Arc<str>, Error>) {
-    let mut scope = ptr::null_mut();
-    let opened = unsafe { sys::napi_open_handle_scope(env, &mut scope) } == sys::Status::napi_ok;
-    let value = match &outcome {
-        Ok(claims) => unsafe { json_parse(env, claims) }.map(Ok),
-        Err(e) => unsafe { error_value(env, e) }.map(Err),
-    };
-    let value = match value {
-        Ok(v) => Ok(v),
-        Err(_) => {
-            // json_parse may have left an exception pending; clear it before rejecting.
-            let mut ignored = ptr::null_mut();
-            unsafe { sys::napi_get_and_clear_last_exception(env, &mut ignored) };
-            unsafe { error_value(env, &internal()) }.map(Err)
-        }
-    };
-    unsafe {
-        match value {
-            Ok(Ok(v)) => sys::napi_resolve_deferred(env, deferred, v),
-            Ok(Err(v)) => sys::napi_reject_deferred(env, deferred, v),
-            Err(_) => {
-                let mut undefined = ptr::null_mut();
-                sys::napi_get_undefined(env, &mut undefined);
-                sys::napi_reject_deferred(env, deferred, undefined)
-            }
-        };
-        if opened {
-            sys::napi_close_handle_scope(env, scope);
-        }
-    }
 }
 
 /// A promise already resolved with the claims or rejected with the error.

@@ -96,8 +96,8 @@ fn invalid_name(message: String) -> Error {
     Error::new(Code::IdentityInvalidName, message)
 }
 
-fn invalid_option(message: impl Into<String>) -> Error {
-    Error::new(Code::InvalidOptions, message)
+fn invalid_option(option: &str, problem: impl std::fmt::Display) -> Error {
+    Error::option(option, problem)
 }
 
 /// The one parse of an address. Refuses rather than guesses: what this returns is what
@@ -155,16 +155,17 @@ pub fn checked_email<'a>(claims: &'a Map<String, Value>, options: &IdentityOptio
 
 fn check_domains(options: &IdentityOptions) -> Result<()> {
     if let Some(bad) = options.allowed_domains.iter().find(|d| !is_ascii_domain(d)) {
-        return Err(invalid_option(format!(
-            "options.allowedDomains: {bad:?} is not an ASCII domain name (write internationalised domains in their xn-- form)"
-        )));
+        return Err(invalid_option(
+            "allowedDomains",
+            format!("{bad:?} is not an ASCII domain name (write internationalised domains in their xn-- form)"),
+        ));
     }
     if let Some(home) = &options.home_domain {
         if !is_ascii_domain(home) {
-            return Err(invalid_option("options.homeDomain is not an ASCII domain name"));
+            return Err(invalid_option("homeDomain", "is not an ASCII domain name"));
         }
         if !options.allowed_domains.is_empty() && !options.allowed_domains.iter().any(|d| d.eq_ignore_ascii_case(home)) {
-            return Err(invalid_option("options.homeDomain must be one of allowedDomains"));
+            return Err(invalid_option("homeDomain", "must be one of allowedDomains"));
         }
     }
     Ok(())
@@ -211,10 +212,13 @@ pub fn profile(claims: &Map<String, Value>, require_email_verified_claim: bool) 
 /// The option rules, for a host to check its configuration at start-up.
 pub fn validate(options: &IdentityOptions) -> Result<()> {
     if !options.namespace.as_deref().is_none_or(is_valid_namespace) {
-        return Err(invalid_option("options.namespace is not a valid Backstage namespace"));
+        return Err(invalid_option("namespace", "is not a valid Backstage namespace"));
     }
-    if options.user_name_claim.as_deref() == Some("") || options.groups_claim.as_deref() == Some("") {
-        return Err(invalid_option("options.userNameClaim and options.groupsClaim must not be empty"));
+    if options.user_name_claim.as_deref() == Some("") {
+        return Err(invalid_option("userNameClaim", "must not be empty"));
+    }
+    if options.groups_claim.as_deref() == Some("") {
+        return Err(invalid_option("groupsClaim", "must not be empty"));
     }
     check_domains(options)
 }

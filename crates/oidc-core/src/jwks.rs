@@ -265,8 +265,9 @@ fn has_roca_fingerprint(modulus: &[u8]) -> bool {
 }
 
 /// Checks the signature with the chosen key.
-pub fn verify_signature(key: &Key, alg: Algorithm, signing_input: &str, signature: &str) -> Result<()> {
-    match jsonwebtoken::crypto::verify(signature, signing_input.as_bytes(), &key.decoding_key, alg) {
+/// Checks `signature` (base64url) over `message` with `key` as `alg`.
+pub fn verify_signature(key: &Key, alg: Algorithm, message: &[u8], signature: &str) -> Result<()> {
+    match jsonwebtoken::crypto::verify(signature, message, &key.decoding_key, alg) {
         Ok(true) => Ok(()),
         Ok(false) => Err(Error::new(Code::JwsSignatureVerificationFailed, "the signature does not verify with the issuer's key")),
         Err(_) => Err(Error::new(Code::JwsSignatureVerificationFailed, "the signature could not be checked with the issuer's key")),

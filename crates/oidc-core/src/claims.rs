@@ -107,7 +107,8 @@ pub fn check(claims: &Map<String, Value>, rules: &ClaimRules, now: f64) -> Resul
         Some(exp) => exp,
     };
     if now > exp + tolerance {
-        return Err(Error::new(crate::error::Code::JwtExpired, "the token has expired (exp is in the past)"));
+        let expired = Error::new(crate::error::Code::JwtExpired, "the token has expired (exp is in the past)");
+        return Err(Error { claim: Some("exp".into()), ..expired });
     }
 
     if let Some(iat) = number(claims, "iat")? {
@@ -222,7 +223,7 @@ mod tests {
 
     #[test]
     fn exp_is_required_numeric_and_enforced_with_tolerance() {
-        assert_eq!(failure(json!({"exp": NOW - 31.0})).0, Code::JwtExpired);
+        assert_eq!(failure(json!({"exp": NOW - 31.0})), (Code::JwtExpired, Some("exp".into())));
         check(&with(json!({"exp": NOW - 29.0})), &rules(), NOW).unwrap();
         assert_eq!(failure(json!({"exp": "DELETE"})).1, Some("exp".into()));
         // CVE-2026-25537: a string exp must not be treated as absent.

@@ -10,11 +10,22 @@ use serde_json::{Map, Value};
 /// together is 16 KiB, so no real proxy-forwarded token is larger.
 pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
 
+/// A compact JWS whose structure and header passed; the payload is not read yet.
+#[derive(Debug)]
+pub struct Jws<'a> {
+    pub alg: Algorithm,
+    pub kid: Option<String>,
+    /// `header.payload`, the bytes the signature covers.
+    pub signing_input: &'a str,
+    pub signature: &'a str,
+    pub payload: Vec<u8>,
+}
+
+/// A JWS whose payload is a JSON object: an ID token before its signature is checked.
 #[derive(Debug)]
 pub struct Token<'a> {
     pub alg: Algorithm,
     pub kid: Option<String>,
-    /// `header.payload`, the bytes the signature covers.
     pub signing_input: &'a str,
     pub signature: &'a str,
     /// The payload text, a JSON object without duplicate names.
@@ -41,7 +52,8 @@ pub fn parse_algorithm(name: &str) -> Option<Algorithm> {
     })
 }
 
-pub fn parse(token: &str) -> Result<Token<'_>> {
+/// The JWS layer: structure, size, canonical base64url, header rules.
+pub fn parse_jws(token: &str) -> Result<Jws<'_>> {
     if token.is_empty() {
         return Err(invalid("the token is empty"));
     }
@@ -66,23 +78,20 @@ pub fn parse(token: &str) -> Result<Token<'_>> {
     let header = json_object::parse(&header_bytes)
         .map_err(|why| invalid(&format!("the protected header {why}")))?;
     let (alg, kid) = check_header(&header)?;
-
-    let payload_bytes = base64url::decode(payload_b64.as_bytes())
+    let payload = base64url::decode(payload_b64.as_bytes())
         .ok_or_else(|| invalid("the payload is not canonical base64url"))?;
-    let claims = json_object::parse(&payload_bytes)
+    Ok(Jws { alg, kid, signing_input: &token[..header_b64.len() + 1 + payload_b64.len()], signature, payload })
+}
+
+/// An ID token: the JWS layer, then the payload as a JSON object.
+pub fn parse(token: &str) -> Result<Token<'_>> {
+    let Jws { alg, kid, signing_input, signature, payload } = parse_jws(token)?;
+    let claims = json_object::parse(&payload)
         .map_err(|why| Error::new(Code::JwtInvalid, format!("the payload {why}")))?;
     // from_utf8 cannot fail: serde_json accepted the bytes as JSON text.
-    let payload_json = String::from_utf8(payload_bytes)
+    let payload_json = String::from_utf8(payload)
         .map_err(|_| Error::new(Code::JwtInvalid, "the payload is not UTF-8"))?;
-
-    Ok(Token {
-        alg,
-        kid,
-        signing_input: &token[..header_b64.len() + 1 + payload_b64.len()],
-        signature,
-        payload_json,
-        claims,
-    })
+    Ok(Token { alg, kid, signing_input, signature, payload_json, claims })
 }
 
 /// `value` names the media type `application/<subtype>`, in either spelling, any case.
@@ -104,7 +113,7 @@ fn check_typ(header: &Map<String, Value>) -> Result<()> {
     }
 }
 
-pub(crate) fn check_header(header: &Map<String, Value>) -> Result<(Algorithm, Option<String>)> {
+fn check_header(header: &Map<String, Value>) -> Result<(Algorithm, Option<String>)> {
     if header.contains_key("enc") {
         return Err(invalid("the token is a JWE (encrypted); a signed ID token is required"));
     }
