@@ -2,9 +2,9 @@
 //! already-settled promises, and claims handed over as JSON text for `JSON.parse`
 //! (far cheaper than converting a serde value property by property).
 
-use oidc_proxy_core::{Code, Error};
 use napi::bindgen_prelude::*;
 use napi::sys;
+use oidc_proxy_core::{Code, Error};
 use std::ptr;
 use std::sync::Arc;
 

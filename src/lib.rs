@@ -108,7 +108,7 @@ fn verify_on(env: &Env, verifier: &Arc<Verifier>, token: &Unknown<'_>) -> Result
                 let outcome = tokio::spawn(async move { verifier.verify_waiting(&token).await }).await;
                 Ok(outcome.unwrap_or_else(|_| Err(js::internal())))
             };
-            let promise = env.spawn_future_with_callback(work, |env, outcome| js::claims_or_error(env, outcome))?;
+            let promise = env.spawn_future_with_callback(work, js::claims_or_error)?;
             Ok(js::Raw(promise.value().value))
         }
     }
@@ -119,7 +119,7 @@ fn prefetch_on(env: &Env, verifier: Arc<Verifier>) -> Result<js::Raw> {
         let outcome = tokio::spawn(async move { verifier.store().prefetch().await.map(|_| ()) }).await;
         Ok(outcome.unwrap_or_else(|_| Err(js::internal())))
     };
-    let promise = env.spawn_future_with_callback(work, |env, outcome| js::unit_or_error(env, outcome))?;
+    let promise = env.spawn_future_with_callback(work, js::unit_or_error)?;
     Ok(js::Raw(promise.value().value))
 }
 
@@ -161,7 +161,8 @@ impl OidcVerifier {
 /// Verifiers of the one-call functions, by options: a caller that invents options per
 /// call evicts the least recently used instead of growing this.
 const RECENT_VERIFIERS: usize = 16;
-static RECENT: Lazy<Mutex<Vec<(oidc_proxy_core::VerifyOptions, Arc<Verifier>)>>> = Lazy::new(Default::default);
+type Recent = Vec<(oidc_proxy_core::VerifyOptions, Arc<Verifier>)>;
+static RECENT: Lazy<Mutex<Recent>> = Lazy::new(Default::default);
 
 fn verifier_for(env: &Env, options: &Unknown<'_>) -> std::result::Result<Arc<Verifier>, Error> {
     let options = options::verify_options(env, options)?;
@@ -205,17 +206,23 @@ pub fn validate_options(env: Env, options: Unknown<'_>) -> Result<()> {
     checked.map_err(|e| js::error(&env, &e))
 }
 
+/// What Backstage shows of the user.
 #[napi(object)]
 pub struct Profile {
-    /// Only a plain, verified address.
+    /// The `email` claim, only when it is a plain, verified address.
     pub email: Option<String>,
+    /// The `name` claim.
     pub display_name: Option<String>,
+    /// The `picture` claim.
     pub picture: Option<String>,
 }
 
+/// The Backstage sign-in identity of a verified token.
 #[napi(object)]
 pub struct Identity {
+    /// What Backstage shows of the user.
     pub profile: Profile,
+    /// The user entity's name (see `IdentityOptions.homeDomain` for names made from emails).
     pub user_entity_name: String,
     /// `user:<namespace>/<name>`
     pub user_entity_ref: String,
@@ -228,8 +235,11 @@ pub struct Identity {
 /// A verified email address in an allowed domain, split once.
 #[napi(object)]
 pub struct CheckedEmail {
+    /// The whole address, as the token has it.
     pub address: String,
+    /// The part before the `@`.
     pub local_part: String,
+    /// The part after the `@`.
     pub domain: String,
 }
 
@@ -312,13 +322,19 @@ pub struct CacheStats {
     pub key_cache_miss: f64,
     /// Tokens answered from the verified-token cache.
     pub token_cache_hit: f64,
+    /// Tokens looked up there and verified anew.
     pub token_cache_miss: f64,
+    /// Discovery documents fetched and accepted.
     pub discovery_fetch_ok: f64,
+    /// Discovery fetches that failed or were refused.
     pub discovery_fetch_error: f64,
+    /// JWK Sets fetched and accepted.
     pub jwks_fetch_ok: f64,
+    /// JWKS fetches that failed or were refused.
     pub jwks_fetch_error: f64,
-    /// Verifications by outcome, each counted once whichever way it went.
+    /// Verifications that succeeded, each counted once whichever way it went.
     pub verify_ok: f64,
+    /// Verifications that failed, each counted once.
     pub verify_error: f64,
 }
 

@@ -62,9 +62,7 @@ pub fn check(claims: &Map<String, Value>, rules: &ClaimRules, now: f64) -> Resul
 
     match string(claims, "iss")? {
         None => return Err(Error::claim("iss", "the iss claim is missing")),
-        Some(iss) if iss != rules.issuer => {
-            return Err(Error::claim("iss", "the iss claim does not match the configured issuer"))
-        }
+        Some(iss) if iss != rules.issuer => return Err(Error::claim("iss", "the iss claim does not match the configured issuer")),
         Some(_) => {}
     }
 
@@ -93,9 +91,7 @@ pub fn check(claims: &Map<String, Value>, rules: &ClaimRules, now: f64) -> Resul
     // OIDC Core 3.1.3.7 steps 4 and 5: with several audiences the token must say which
     // party it was issued to, and that party must be us.
     match string(claims, "azp")? {
-        None if audiences.len() > 1 => {
-            return Err(Error::claim("azp", "the token has several audiences but no azp claim"))
-        }
+        None if audiences.len() > 1 => return Err(Error::claim("azp", "the token has several audiences but no azp claim")),
         Some(azp) if !rules.audiences.iter().any(|want| want == azp) => {
             return Err(Error::claim("azp", "the azp claim is not the configured audience"))
         }

@@ -83,9 +83,9 @@ pub fn is_valid_namespace(ns: &str) -> bool {
 pub fn is_ascii_domain(domain: &str) -> bool {
     !domain.is_empty()
         && domain.len() <= 253
-        && domain.split('.').all(|label| {
-            !label.is_empty() && label.len() <= 63 && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        })
+        && domain
+            .split('.')
+            .all(|label| !label.is_empty() && label.len() <= 63 && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
 }
 
 fn string_claim<'a>(claims: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
@@ -142,10 +142,7 @@ pub fn checked_email<'a>(claims: &'a Map<String, Value>, options: &IdentityOptio
     let email = parse_email(address)?;
     if !email_verified(claims, options.require_email_verified_claim)? {
         let why = if claims.contains_key("email_verified") { "is marked unverified" } else { "has no email_verified claim" };
-        return Err(Error::new(
-            Code::IdentityEmailNotVerified,
-            format!("the token's email {why}, so it cannot be used {purpose}"),
-        ));
+        return Err(Error::new(Code::IdentityEmailNotVerified, format!("the token's email {why}, so it cannot be used {purpose}")));
     }
     if !options.allowed_domains.is_empty() && !options.allowed_domains.iter().any(|d| d.eq_ignore_ascii_case(email.domain)) {
         return Err(Error::new(Code::IdentityDomainNotAllowed, "the email's domain is not in allowedDomains"));
@@ -189,9 +186,9 @@ pub fn name_from_email(email: &Email<'_>, home_domain: Option<&str>) -> Result<S
     }
     let name = format!("{}{SEPARATOR}{}", email.local_part, email.domain.to_ascii_lowercase());
     if !is_valid_entity_name(&name) {
-        return Err(invalid_name(format!(
-            "the name made from the email is longer than 63 characters (set homeDomain for short names, or userNameClaim)"
-        )));
+        return Err(invalid_name(
+            "the name made from the email is longer than 63 characters (set homeDomain for short names, or userNameClaim)".into(),
+        ));
     }
     Ok(name)
 }
@@ -259,8 +256,9 @@ pub fn resolve(claims: &Map<String, Value>, options: &IdentityOptions) -> Result
             let Value::String(group) = group else {
                 return Err(invalid_name(format!("the {claim} claim (groupsClaim) holds a value that is not a string")));
             };
-            let group_ref = group_ref(group, namespace)
-                .ok_or_else(|| invalid_name(format!("the {claim} claim (groupsClaim) holds a value that is not a valid group name or reference")))?;
+            let group_ref = group_ref(group, namespace).ok_or_else(|| {
+                invalid_name(format!("the {claim} claim (groupsClaim) holds a value that is not a valid group name or reference"))
+            })?;
             if !ownership_entity_refs.contains(&group_ref) {
                 ownership_entity_refs.push(group_ref);
             }
@@ -278,13 +276,7 @@ pub fn resolve(claims: &Map<String, Value>, options: &IdentityOptions) -> Result
         annotations.push(("openid.net/email".to_owned(), email.clone()));
     }
 
-    Ok(Identity {
-        profile,
-        user_entity_name,
-        user_entity_ref,
-        ownership_entity_refs,
-        annotations,
-    })
+    Ok(Identity { profile, user_entity_name, user_entity_ref, ownership_entity_refs, annotations })
 }
 
 /// `name`, `ns/name` or `group:ns/name` as a full group ref, or None when invalid.
@@ -335,10 +327,7 @@ mod tests {
         assert_eq!(id.profile.email.as_deref(), Some("Jane.Doe@Example.com"));
         assert_eq!(id.profile.display_name.as_deref(), Some("Jane Doe"));
         assert_eq!(id.user_entity_name, "Jane.Doe");
-        assert_eq!(
-            id.ownership_entity_refs,
-            ["user:default/Jane.Doe", "group:default/admins", "group:team-a/devs", "group:default/ops"]
-        );
+        assert_eq!(id.ownership_entity_refs, ["user:default/Jane.Doe", "group:default/admins", "group:team-a/devs", "group:default/ops"]);
         assert_eq!(id.annotations[0], ("openid.net/iss".to_string(), "https://idp".to_string()));
         assert_eq!(id.annotations.len(), 3);
     }
@@ -356,14 +345,24 @@ mod tests {
         // Pairs that the old derivation (local part, `+tag` dropped) merged or that a
         // careless separator would.
         let addresses = [
-            "jane@example.com", "jane@example.org", "jane+ops@example.com", "jane_at_example.org@example.com",
-            "jane_at_example.com@example.org", "jane.example@com.org", "jane@example.com.org", "j@a.b", "j_at_a@b",
-            "J_AT_a.b@example.com", "jane_at_example.com@example.com",
+            "jane@example.com",
+            "jane@example.org",
+            "jane+ops@example.com",
+            "jane_at_example.org@example.com",
+            "jane_at_example.com@example.org",
+            "jane.example@com.org",
+            "jane@example.com.org",
+            "j@a.b",
+            "j_at_a@b",
+            "J_AT_a.b@example.com",
+            "jane_at_example.com@example.com",
         ];
         for options in [IdentityOptions::default(), home("example.com"), home("example.org")] {
             let mut seen: Vec<(String, String)> = vec![];
             for address in addresses {
-                let Ok(id) = resolve(&with_email(address), &options) else { continue };
+                let Ok(id) = resolve(&with_email(address), &options) else {
+                    continue;
+                };
                 let name = id.user_entity_ref.to_ascii_lowercase();
                 for (other, other_name) in &seen {
                     assert!(
@@ -392,8 +391,16 @@ mod tests {
 
     #[test]
     fn an_address_is_parsed_once_and_refused_when_odd() {
-        for email in ["alice@evil.org@example.com", "@example.com", "alice@", "noat", "\"a@b\"@example.com", "a b@example.com",
-                      "a\u{0}@example.com", "a\\@example.com"] {
+        for email in [
+            "alice@evil.org@example.com",
+            "@example.com",
+            "alice@",
+            "noat",
+            "\"a@b\"@example.com",
+            "a b@example.com",
+            "a\u{0}@example.com",
+            "a\\@example.com",
+        ] {
             let o = IdentityOptions { allowed_domains: vec!["example.com".into()], ..Default::default() };
             assert_eq!(code(&with_email(email), &o), Code::IdentityEmailInvalid, "{email}");
             assert_eq!(code(&with_email(email), &IdentityOptions::default()), Code::IdentityEmailInvalid, "{email}");
@@ -435,8 +442,14 @@ mod tests {
 
     #[test]
     fn email_verified_true_false_or_refused() {
-        for (value, verified) in [(json!(true), true), (json!("TRUE"), true), (json!("true"), true),
-                                  (json!(false), false), (json!("False"), false), (json!("false"), false)] {
+        for (value, verified) in [
+            (json!(true), true),
+            (json!("TRUE"), true),
+            (json!("true"), true),
+            (json!(false), false),
+            (json!("False"), false),
+            (json!("false"), false),
+        ] {
             let mut c = base();
             c.insert("email_verified".into(), value.clone());
             let outcome = resolve(&c, &IdentityOptions::default());
@@ -484,7 +497,8 @@ mod tests {
     fn a_configured_claim_and_namespace_name_the_user() {
         let mut c = base();
         c.insert("preferred_username".into(), json!("jdoe"));
-        let o = IdentityOptions { user_name_claim: Some("preferred_username".into()), namespace: Some("corp".into()), ..Default::default() };
+        let o =
+            IdentityOptions { user_name_claim: Some("preferred_username".into()), namespace: Some("corp".into()), ..Default::default() };
         assert_eq!(resolve(&c, &o).unwrap().user_entity_ref, "user:corp/jdoe");
         let o = IdentityOptions { user_name_claim: Some("missing".into()), ..Default::default() };
         assert_eq!(code(&c, &o), Code::IdentityClaimMissing);

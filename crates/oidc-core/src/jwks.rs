@@ -134,8 +134,7 @@ fn string<'a>(jwk: &'a Map<String, Value>, name: &str) -> std::result::Result<&'
 }
 
 fn bytes(jwk: &Map<String, Value>, name: &str) -> std::result::Result<Vec<u8>, String> {
-    base64url::decode(string(jwk, name)?.as_bytes())
-        .ok_or_else(|| format!("the key's \"{name}\" is not canonical base64url"))
+    base64url::decode(string(jwk, name)?.as_bytes()).ok_or_else(|| format!("the key's \"{name}\" is not canonical base64url"))
 }
 
 /// Identifies the whole JWK: its key material and every member that says how it may be
@@ -245,8 +244,8 @@ fn parse_key(jwk: &Map<String, Value>) -> std::result::Result<Option<Key>, Strin
 /// probability; a ROCA modulus always does. Wycheproof lists such keys as to be refused.
 fn has_roca_fingerprint(modulus: &[u8]) -> bool {
     const PRIMES: [u32; 38] = [
-        3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97, 101, 103, 107, 109,
-        113, 127, 131, 137, 139, 149, 151, 157, 163, 167,
+        3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97, 101, 103, 107, 109, 113, 127, 131,
+        137, 139, 149, 151, 157, 163, 167,
     ];
     PRIMES.iter().all(|&p| {
         let residue = modulus.iter().fold(0u32, |r, b| (r * 256 + *b as u32) % p);
@@ -332,8 +331,10 @@ mod tests {
     fn refuses_keys_with_the_roca_fingerprint() {
         // M * 2^1920 + 1 is 1 modulo every ROCA prime, and 1 is in every subgroup.
         let mut m = vec![1u8];
-        for p in [3u32, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97, 101, 103,
-            107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167] {
+        for p in [
+            3u32, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97, 101, 103, 107, 109, 113, 127,
+            131, 137, 139, 149, 151, 157, 163, 167,
+        ] {
             let mut carry = 0u32;
             for byte in m.iter_mut().rev() {
                 let v = *byte as u32 * p + carry;
@@ -345,7 +346,7 @@ mod tests {
                 carry >>= 8;
             }
         }
-        m.extend(std::iter::repeat(0).take(240));
+        m.extend(std::iter::repeat_n(0, 240));
         *m.last_mut().unwrap() = 1;
         assert!(m.len() * 8 > MIN_RSA_BITS, "{} bytes", m.len());
         assert!(has_roca_fingerprint(&m));
@@ -380,8 +381,13 @@ mod tests {
         };
         let plain = fp(json!({}));
         assert_eq!(plain, fp(json!({})));
-        let others = [fp(json!({"alg": "RS256"})), fp(json!({"alg": "PS256"})), fp(json!({"use": "sig"})),
-                      fp(json!({"key_ops": ["verify"]})), fp(json!({"kid": "b"}))];
+        let others = [
+            fp(json!({"alg": "RS256"})),
+            fp(json!({"alg": "PS256"})),
+            fp(json!({"use": "sig"})),
+            fp(json!({"key_ops": ["verify"]})),
+            fp(json!({"kid": "b"})),
+        ];
         for (i, other) in others.iter().enumerate() {
             assert_ne!(plain, *other, "variant {i}");
         }

@@ -73,12 +73,7 @@ pub struct Snapshot {
 
 impl KeyStore {
     pub fn new(issuer: String, jwks_uri: Option<Url>) -> Arc<KeyStore> {
-        Arc::new(KeyStore {
-            issuer,
-            configured_jwks_uri: jwks_uri,
-            state: Mutex::new(State::default()),
-            done: watch::channel(0).0,
-        })
+        Arc::new(KeyStore { issuer, configured_jwks_uri: jwks_uri, state: Mutex::new(State::default()), done: watch::channel(0).0 })
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {

@@ -66,10 +66,13 @@ impl VerifyOptions {
                 .iter()
                 .map(|name| {
                     parse_algorithm(name).ok_or_else(|| {
-                        invalid("algorithms", format!(
-                            "{name:?} is not supported (allowed: {}; none and HMAC are never accepted)",
-                            DEFAULT_ALGORITHMS.join(", ")
-                        ))
+                        invalid(
+                            "algorithms",
+                            format!(
+                                "{name:?} is not supported (allowed: {}; none and HMAC are never accepted)",
+                                DEFAULT_ALGORITHMS.join(", ")
+                            ),
+                        )
                     })
                 })
                 .collect::<Result<Vec<_>>>()?,
@@ -81,9 +84,7 @@ impl VerifyOptions {
         // Added to the claims OIDC makes mandatory (claims::MANDATORY), never instead of them.
         let required = match &self.required_claims {
             None => vec![],
-            Some(claims) if claims.iter().any(|c| c.is_empty()) => {
-                return Err(invalid("requiredClaims", "must not hold empty names"))
-            }
+            Some(claims) if claims.iter().any(|c| c.is_empty()) => return Err(invalid("requiredClaims", "must not hold empty names")),
             Some(claims) => claims.clone(),
         };
         Ok(Config {

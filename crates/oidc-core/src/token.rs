@@ -73,24 +73,20 @@ pub fn parse_jws(token: &str) -> Result<Jws<'_>> {
     if base64url::decode(signature.as_bytes()).is_none() {
         return Err(invalid("the signature is not canonical base64url"));
     }
-    let header_bytes = base64url::decode(header_b64.as_bytes())
-        .ok_or_else(|| invalid("the protected header is not canonical base64url"))?;
-    let header = json_object::parse(&header_bytes)
-        .map_err(|why| invalid(&format!("the protected header {why}")))?;
+    let header_bytes =
+        base64url::decode(header_b64.as_bytes()).ok_or_else(|| invalid("the protected header is not canonical base64url"))?;
+    let header = json_object::parse(&header_bytes).map_err(|why| invalid(&format!("the protected header {why}")))?;
     let (alg, kid) = check_header(&header)?;
-    let payload = base64url::decode(payload_b64.as_bytes())
-        .ok_or_else(|| invalid("the payload is not canonical base64url"))?;
+    let payload = base64url::decode(payload_b64.as_bytes()).ok_or_else(|| invalid("the payload is not canonical base64url"))?;
     Ok(Jws { alg, kid, signing_input: &token[..header_b64.len() + 1 + payload_b64.len()], signature, payload })
 }
 
 /// An ID token: the JWS layer, then the payload as a JSON object.
 pub fn parse(token: &str) -> Result<Token<'_>> {
     let Jws { alg, kid, signing_input, signature, payload } = parse_jws(token)?;
-    let claims = json_object::parse(&payload)
-        .map_err(|why| Error::new(Code::JwtInvalid, format!("the payload {why}")))?;
+    let claims = json_object::parse(&payload).map_err(|why| Error::new(Code::JwtInvalid, format!("the payload {why}")))?;
     // from_utf8 cannot fail: serde_json accepted the bytes as JSON text.
-    let payload_json = String::from_utf8(payload)
-        .map_err(|_| Error::new(Code::JwtInvalid, "the payload is not UTF-8"))?;
+    let payload_json = String::from_utf8(payload).map_err(|_| Error::new(Code::JwtInvalid, "the payload is not UTF-8"))?;
     Ok(Token { alg, kid, signing_input, signature, payload_json, claims })
 }
 
@@ -141,9 +137,8 @@ fn check_header(header: &Map<String, Value>) -> Result<(Algorithm, Option<String
         Some(_) => return Err(invalid("the header's alg is not a string")),
         None => return Err(invalid("the header has no alg")),
     };
-    let alg = parse_algorithm(alg).ok_or_else(|| {
-        Error::new(Code::JoseAlgNotAllowed, "the token's algorithm is not supported (none and HMAC are never accepted)")
-    })?;
+    let alg = parse_algorithm(alg)
+        .ok_or_else(|| Error::new(Code::JoseAlgNotAllowed, "the token's algorithm is not supported (none and HMAC are never accepted)"))?;
     let kid = match header.get("kid") {
         None => None,
         Some(Value::String(kid)) => Some(kid.clone()),

@@ -109,7 +109,9 @@ impl Verifier {
         if !self.config.algorithms.contains(&parsed.alg) {
             return Step::Done(Err(Error::new(Code::JoseAlgNotAllowed, "the token's algorithm is not in the allowed list")));
         }
-        let Some(keys) = keys else { return Step::NeedKeys };
+        let Some(keys) = keys else {
+            return Step::NeedKeys;
+        };
         let key = match keys.keys.choose(parsed.alg, parsed.kid.as_deref()) {
             Choice::Key(key) => key,
             Choice::NoMatch if !after_refetch && parsed.kid.is_some() => return Step::UnknownKid(keys.generation),
