@@ -1,7 +1,10 @@
 // The one place that loads the native addon. `../index.js` is the loader that
-// `napi build --platform` generates at the package root; from dist/ it is one level up,
-// and the package ships it (package.json `files`) next to the `.node` binaries.
-import * as native from '../index.js';
+// `napi build --platform` generates at the package root (from dist/ it is one level up); it
+// finds the binary next to itself (a source build) or in this platform's npm package
+// (npm/<platform>/, an optional dependency). load-native.ts turns a miss into an actionable error.
+import { loadNative } from './load-native';
+
+const native = loadNative();
 
 export const { verifyIdToken, resolveIdentity, prefetchKeys, cacheStats, validateOptions } = native;
 export type { VerifyOptions, IdentityOptions, Identity, Profile } from '../index.js';
