@@ -88,8 +88,9 @@ export function createAppScenario({ template, mode, providerKey = 'oidcProxy' })
       await loginAtIdp(refused, sam.login);
       const res = await response;
       assert.equal(res.status(), 403, await res.text());
-      // ProxiedSignInPage shows the backend's reason (README, Verify).
-      await refused.getByText('no configured sign-in resolver matched this user').first().waitFor({ timeout: 60_000 });
+      // ProxiedSignInPage's error panel with the backend's reason (README, Verify).
+      await refused.getByText('You do not appear to be signed in.', { exact: false }).first().waitFor({ timeout: 60_000 });
+      await refused.getByText('no configured sign-in resolver matched this user', { exact: false }).first().waitFor();
       await refused.screenshot({ path: path.join(ARTIFACTS_DIR, `${name}-refused.png`) });
       assert.equal(await refused.getByRole('heading', { name: /Catalog/ }).count(), 0);
       await refused.context().close();
