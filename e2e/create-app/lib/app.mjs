@@ -50,7 +50,8 @@ function runConfig({ publicUrl, port, frontendPort, imgSrc, testToken }) {
     app: { baseUrl: publicUrl, ...(frontendPort ? { listen: { host: '127.0.0.1', port: frontendPort } } : {}) },
     backend: {
       baseUrl: publicUrl,
-      listen: { host: '127.0.0.1', port },
+      // A string, like app-config.production.yaml's (':7007'): config layers must agree on the type.
+      listen: `127.0.0.1:${port}`,
       database: { client: 'better-sqlite3', connection: ':memory:' },
       cors: { origin: publicUrl },
       csp: { 'img-src': ["'self'", 'data:', ...imgSrc] },
