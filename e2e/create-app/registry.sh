@@ -44,6 +44,10 @@ registry_publish() { # DIR_OF_TARBALLS NPMRC_FILE
 }
 
 registry_stop() {
-  [ -n "${REGISTRY_PID:-}" ] && kill "$REGISTRY_PID" 2>/dev/null && wait "$REGISTRY_PID" 2>/dev/null
+  if [ -n "${REGISTRY_PID:-}" ]; then
+    kill "$REGISTRY_PID" 2>/dev/null || true
+    # Its exit status is the signal's (143): not a failure of ours.
+    wait "$REGISTRY_PID" 2>/dev/null || true
+  fi
   REGISTRY_PID=""
 }
