@@ -34,7 +34,6 @@ export PATH="$venv/bin:$PATH"
 
 rustup target add "${targets[@]}"
 
-rm -rf "$OUT"
 mkdir -p "$OUT"
 for target in "${targets[@]}"; do
   pinned="$target"
@@ -43,6 +42,16 @@ for target in "${targets[@]}"; do
   # --output-dir keeps the checkout's own index.js/index.d.ts and host .node untouched.
   npx napi build --platform --release --cross-compile --target "$pinned" --output-dir "$OUT"
 done
-# Copies each <binaryName>.<platform>.node into npm/<platform>/.
-npx napi artifacts --output-dir "$OUT"
+# The loader and typings each build generates must be the committed ones.
+for f in index.js index.d.ts; do
+  cmp -s "$OUT/$f" "$f" || { echo "build-platforms: $f differs from what napi build generates; run npm run build:native and commit it" >&2; exit 1; }
+done
+# napi artifacts copies each <binaryName>.<platform>.node into npm/<platform>/; it wants every
+# configured target, so it gets a config naming the ones built here.
+node -e '
+  const [, out, ...targets] = process.argv; // node -e: argv[1] is the first argument
+  const { napi } = require("./package.json");
+  require("fs").writeFileSync(out, JSON.stringify({ ...napi, targets }, null, 2));
+' "$OUT/napi-built.json" "${targets[@]}"
+npx napi artifacts --config-path "$OUT/napi-built.json" --output-dir "$OUT"
 ls -l npm/*/*.node
