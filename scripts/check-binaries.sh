@@ -18,7 +18,7 @@ for f in npm/linux-*/*.node; do
   size="$(stat -c %s "$f")"
   machine="$(readelf -h "$f" | sed -n 's/^ *Machine: *//p')"
   needed="$(readelf -d "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')"
-  floor="$(readelf -W --dyn-syms "$f" | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -n 1)"
+  floor="$(readelf -W --dyn-syms "$f" | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -n 1 || true)"
   case "$platform" in
     *-x64-*) want_machine="Advanced Micro Devices X86-64" ;;
     *-arm64-*) want_machine="AArch64" ;;

@@ -23,6 +23,7 @@ try {
   const forged = (await issuer.sign({ email: 'mallory@example.com' })).replace(/\.[^.]+$/, '.AAAA');
   const error = await verifyIdToken(forged, optionsFor(issuer)).then(() => null, e => e);
   if (error?.code === undefined) throw new Error('a token with a broken signature was accepted');
+  process.report.excludeNetwork = true; // a report with network data does DNS lookups
   const { glibcVersionRuntime } = process.report.getReport().header;
   console.log(
     `platform-smoke ${platform}: node ${process.version} ${process.arch} ${glibcVersionRuntime ? `glibc ${glibcVersionRuntime}` : 'musl'}, ` +

