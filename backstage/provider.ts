@@ -6,12 +6,12 @@ import {
   type SignInResolver,
   type SignInResolverFactory,
 } from '@backstage/plugin-auth-node';
-import { readOidcProxyConfig } from './config';
 import { oidcProxyAuthenticator, type OidcProxyResult } from './authenticator';
 import { oidcProxySignInResolvers, readSignInResolver } from './resolvers';
 import { recordSignIn } from './metrics';
 
 export interface OidcProxyProviderFactoryOptions {
+  /** Default: an authenticator that reads the provider block Backstage passes it. */
   authenticator?: typeof oidcProxyAuthenticator;
   /** A resolver of your own; when set, `signIn.resolvers` in config is not read. */
   signInResolver?: SignInResolver<OidcProxyResult>;
@@ -22,10 +22,7 @@ export interface OidcProxyProviderFactoryOptions {
 export function createOidcProxyProviderFactory(options: OidcProxyProviderFactoryOptions = {}): AuthProviderFactory {
   const authenticator = options.authenticator ?? oidcProxyAuthenticator;
   return ctx => {
-    // Backstage calls this with the block at auth.providers.<providerId>; validating it here
-    // too makes the messages name the key the operator actually wrote.
     const fullKey = `auth.providers.${ctx.providerId}`;
-    readOidcProxyConfig(ctx.config, fullKey);
     const signInResolver =
       options.signInResolver ??
       readSignInResolver(ctx.config, fullKey, options.signInResolverFactories ?? oidcProxySignInResolvers);

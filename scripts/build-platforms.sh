@@ -42,8 +42,9 @@ for target in "${targets[@]}"; do
   pinned="$target"
   case "$target" in *-linux-gnu) pinned="$target.$GLIBC_FLOOR" ;; esac
   echo "== napi build --target $pinned" >&2
-  # --output-dir keeps the checkout's own index.js/index.d.ts and host .node untouched.
-  npx napi build --platform --release --cross-compile --target "$pinned" --output-dir "$OUT"
+  # The flags of `npm run build:native` (the committed index.js/index.d.ts come from it);
+  # --output-dir keeps the checkout's own files and host .node untouched.
+  npx napi build --platform --release --no-const-enum --cross-compile --target "$pinned" --output-dir "$OUT"
 done
 # The loader and typings each build generates must be the committed ones.
 for f in index.js index.d.ts; do
