@@ -63,6 +63,14 @@ interface OidcProxyProviderConfig {
    * email. Default false: issuers such as Entra ID omit the claim.
    */
   requireEmailVerifiedClaim?: boolean;
+  /**
+   * Seconds a sign-in result (the Backstage token and identity) is served again for the
+   * same ID token, without running the resolvers; 0 turns this off. Default 60. A catalog
+   * change reaches a user who keeps the same ID token after at most this long.
+   * @minimum 0
+   * @maximum 3600
+   */
+  signInCacheMaxAgeSeconds?: number;
   signIn: {
     /** @minItems 1 */
     resolvers: OidcProxySignInResolverEntry[];

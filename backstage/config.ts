@@ -4,6 +4,7 @@
 import type { Config } from '@backstage/config';
 import { OidcVerifier, isNativeError, type VerifyOptions } from './native';
 import { PROVIDER_ID } from './alias';
+import { DEFAULT_MAX_AGE_SECONDS, MAX_MAX_AGE_SECONDS } from './signInCache';
 
 export const DEFAULT_HEADER = 'x-oidc-id-token';
 
@@ -17,6 +18,8 @@ export interface OidcProxyConfig {
   header: string;
   /** A token without `email_verified` counts as unverified (default false: Entra ID omits it). */
   requireEmailVerifiedClaim: boolean;
+  /** How long a sign-in result is served again for the same ID token; 0: never. */
+  signInCacheMaxAgeSeconds: number;
 }
 
 /** Every key the provider block may hold: a misspelt one must not be ignored silently. */
@@ -29,6 +32,7 @@ const KNOWN_KEYS = [
   'clockTolerance',
   'requiredClaims',
   'requireEmailVerifiedClaim',
+  'signInCacheMaxAgeSeconds',
   'signIn',
 ];
 
@@ -101,5 +105,9 @@ export function readOidcProxyConfig(config: Config, fullKey = `auth.providers.${
   if (requiredClaims !== undefined) verify.requiredClaims = requiredClaims;
   const verifier = buildVerifier(verify, fullKey);
   const requireEmailVerifiedClaim = config.getOptionalBoolean('requireEmailVerifiedClaim') ?? false;
-  return { verify, verifier, header, requireEmailVerifiedClaim };
+  const signInCacheMaxAgeSeconds = config.getOptionalNumber('signInCacheMaxAgeSeconds') ?? DEFAULT_MAX_AGE_SECONDS;
+  if (!(signInCacheMaxAgeSeconds >= 0 && signInCacheMaxAgeSeconds <= MAX_MAX_AGE_SECONDS)) {
+    throw new ConfigError(`${fullKey}.signInCacheMaxAgeSeconds`, `must be between 0 (off) and ${MAX_MAX_AGE_SECONDS} seconds`);
+  }
+  return { verify, verifier, header, requireEmailVerifiedClaim, signInCacheMaxAgeSeconds };
 }

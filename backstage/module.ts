@@ -70,7 +70,7 @@ export const authModuleOidcProxyProvider = createBackendModule({
         initMetrics();
 
         const authenticator = createOidcProxyAuthenticator({ logger, config: parsed });
-        const factory = createOidcProxyProviderFactory({ authenticator, signInResolver });
+        const factory = createOidcProxyProviderFactory({ config: parsed, authenticator, signInResolver });
         providers.registerProvider({ providerId: PROVIDER_ID, factory });
         if (key === PROVIDER_ID_ALIAS) {
           // Registered under the alias too (Backstage configures it only there), with
