@@ -14,13 +14,20 @@ interface OidcProxySignInResolverEntry {
     | 'idMatchingUserEntityAnnotation'
     | 'signInWithoutCatalogUser';
   /**
-   * Email domains allowed to sign in through this resolver (exact, case-insensitive;
-   * subdomains are not implied). Not accepted by idMatchingUserEntityAnnotation.
+   * Email domains allowed to sign in through this resolver (ASCII, exact,
+   * case-insensitive; subdomains are not implied; write internationalised domains in
+   * their xn-- form). Not accepted by idMatchingUserEntityAnnotation.
    */
   allowedDomains?: string[];
   /** emailMatchingUserEntityProfileEmail and emailLocalPartMatchingUserEntityName only (Backstage's option). */
   dangerouslyAllowSignInWithoutUserInCatalog?: boolean;
-  /** signInWithoutCatalogUser only: the claim that names the user. Default: the email's local part. */
+  /**
+   * signInWithoutCatalogUser only: users of this email domain are named by their local
+   * part (`jane`); users of any other domain by `<local part>_at_<domain>`. Must be one of
+   * allowedDomains when those are set. Default: none, every name keeps its domain.
+   */
+  homeDomain?: string;
+  /** signInWithoutCatalogUser only: the claim that names the user. Default: derived from the email (see homeDomain). */
   userNameClaim?: string;
   /** signInWithoutCatalogUser only: a claim listing the user's groups, for ownership. */
   groupsClaim?: string;
@@ -49,8 +56,21 @@ interface OidcProxyProviderConfig {
    * @maximum 60
    */
   clockTolerance?: number;
-  /** Claims every token must have. Default: iat, exp, sub, email. */
+  /** Claims every token must have besides iss, sub, aud, exp and iat, which always must. Default: none. */
   requiredClaims?: string[];
+  /**
+   * Treat a token without an `email_verified` claim as unverified, so no resolver uses its
+   * email. Default false: issuers such as Entra ID omit the claim.
+   */
+  requireEmailVerifiedClaim?: boolean;
+  /**
+   * Seconds a sign-in result (the Backstage token and identity) is served again for the
+   * same ID token, without running the resolvers; 0 turns this off. Default 60. A catalog
+   * change reaches a user who keeps the same ID token after at most this long.
+   * @minimum 0
+   * @maximum 3600
+   */
+  signInCacheMaxAgeSeconds?: number;
   signIn: {
     /** @minItems 1 */
     resolvers: OidcProxySignInResolverEntry[];

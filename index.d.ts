@@ -10,101 +10,170 @@
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
 /**
- * Process-wide counters since start: key and token cache hits and misses, discovery and
- * JWKS fetches by result, verifications by result.
+ * An OIDC ID token verifier for one issuer and audience, built once (at start-up) and
+ * used for every request. Verifiers of one issuer share its keys; each keeps its own
+ * cache of verified tokens.
  */
-export declare function cacheStats(): Record<string, number>
+export declare class OidcVerifier {
+  /**
+   * Checks the options and builds the verifier. Throws ERR_INVALID_OPTIONS with an
+   * `option` property naming the option at fault.
+   */
+  constructor(options: VerifyOptions)
+  /**
+   * Verifies an ID token and resolves with its claims; rejects with an Error whose
+   * `code` is an `ErrorCode` (and `claim` for claim failures). Messages never contain
+   * the token or a claim value.
+   */
+  verify(token: string): Promise<Record<string, unknown>>
+  /**
+   * Fetches the issuer's discovery document and JWKS now. Resolves when keys are held;
+   * rejects with ERR_ISSUER_UNAVAILABLE otherwise. For start-up, where a failure should
+   * be logged, not fatal.
+   */
+  prefetchKeys(): Promise<void>
+}
 
-/** Every error code this package produces. */
+/**
+ * Key and token cache hits and misses, discovery and JWKS fetches by result,
+ * verifications by result.
+ */
+export declare function cacheStats(): CacheStats
+
+/** Process-wide counters since start. */
+export interface CacheStats {
+  /** Verifications that found the issuer's keys held. */
+  keyCacheHit: number
+  /** Verifications that had to wait for the issuer's keys. */
+  keyCacheMiss: number
+  /** Tokens answered from the verified-token cache. */
+  tokenCacheHit: number
+  /** Tokens looked up there and verified anew. */
+  tokenCacheMiss: number
+  /** Discovery documents fetched and accepted. */
+  discoveryFetchOk: number
+  /** Discovery fetches that failed or were refused. */
+  discoveryFetchError: number
+  /** JWK Sets fetched and accepted. */
+  jwksFetchOk: number
+  /** JWKS fetches that failed or were refused. */
+  jwksFetchError: number
+  /** Verifications that succeeded, each counted once whichever way it went. */
+  verifyOk: number
+  /** Verifications that failed, each counted once. */
+  verifyError: number
+}
+
+/** A verified email address in an allowed domain, split once. */
+export interface CheckedEmail {
+  /** The whole address, as the token has it. */
+  address: string
+  /** The part before the `@`. */
+  localPart: string
+  /** The part after the `@`. */
+  domain: string
+}
+
+/** Every error code this package throws or rejects with, as the `code` of the Error. */
+export type ErrorCode = 'ERR_INVALID_OPTIONS' | 'ERR_JWS_INVALID' | 'ERR_JOSE_NOT_SUPPORTED' | 'ERR_JOSE_ALG_NOT_ALLOWED' | 'ERR_JWKS_NO_MATCHING_KEY' | 'ERR_JWKS_MULTIPLE_MATCHING_KEYS' | 'ERR_JWK_INVALID' | 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' | 'ERR_JWT_INVALID' | 'ERR_JWT_EXPIRED' | 'ERR_JWT_CLAIM_VALIDATION_FAILED' | 'ERR_ISSUER_UNAVAILABLE' | 'ERR_IDENTITY_CLAIM_MISSING' | 'ERR_IDENTITY_DOMAIN_NOT_ALLOWED' | 'ERR_IDENTITY_INVALID_NAME' | 'ERR_IDENTITY_EMAIL_NOT_VERIFIED' | 'ERR_IDENTITY_EMAIL_INVALID' | 'ERR_IDENTITY_CLAIMS_INVALID' | 'ERR_INTERNAL'
+
+/** Every error code, as the core spells them (a test compares them with `ErrorCode`). */
 export declare function errorCodes(): Array<string>
 
+/** The Backstage sign-in identity of a verified token. */
 export interface Identity {
+  /** What Backstage shows of the user. */
   profile: Profile
+  /** The user entity's name (see `IdentityOptions.homeDomain` for names made from emails). */
   userEntityName: string
   /** `user:<namespace>/<name>` */
   userEntityRef: string
   /** The user ref, then `group:<namespace>/<name>` for each group. */
   ownershipEntityRefs: Array<string>
-  /** `openid.net/iss`, `openid.net/sub`, `openid.net/email`. */
+  /** `openid.net/iss`, `openid.net/sub`, and `openid.net/email` for a verified email. */
   annotations: Record<string, string>
 }
 
+/** Options of `resolveIdentity`, `resolveEmail`, `resolveProfile` and `validateIdentityOptions`. */
 export interface IdentityOptions {
-  /** Email domains allowed to sign in (exact, case-insensitive). Empty: any. */
+  /** Email domains allowed to sign in (ASCII, exact, case-insensitive). Empty: any. */
   allowedDomains?: Array<string>
-  /** Claim that holds the user entity name. Default: the email's local part. */
+  /**
+   * Users of this email domain are named by their local part (`jane`); users of other
+   * domains by `<local part>_at_<domain>`. Must be one of `allowedDomains` when those are set.
+   */
+  homeDomain?: string
+  /** Claim that holds the user entity name. Default: derived from the email. */
   userNameClaim?: string
   /** Claim that lists the user's groups, for ownership refs. */
   groupsClaim?: string
   /** Namespace of the user and of groups given without one. Default `default`. */
   namespace?: string
+  /** Treat a token without `email_verified` as unverified. Default false (Entra ID omits it). */
+  requireEmailVerifiedClaim?: boolean
 }
 
-/**
- * Fetches the issuer's discovery document and JWKS into the shared cache. Resolves
- * when keys are held; rejects with ERR_ISSUER_UNAVAILABLE (or ERR_INVALID_OPTIONS)
- * otherwise. Meant for start-up, where a failure should be logged, not fatal.
- */
+/** Fetches the keys for these options now (see `OidcVerifier.prefetchKeys`). */
 export declare function prefetchKeys(options: VerifyOptions): Promise<void>
 
+/** What Backstage shows of the user. */
 export interface Profile {
+  /** The `email` claim, only when it is a plain, verified address. */
   email?: string
+  /** The `name` claim. */
   displayName?: string
+  /** The `picture` claim. */
   picture?: string
 }
 
 /**
+ * The token's email for a resolver that finds the user by it: one plain address,
+ * verified, in `allowedDomains` (the rules of `resolveIdentity`, without naming a user).
+ */
+export declare function resolveEmail(claims: Record<string, unknown>, options?: IdentityOptions): CheckedEmail
+
+/**
  * Turns verified claims into the Backstage sign-in identity. Throws an Error whose
- * `code` is one of:
- * - `ERR_IDENTITY_CLAIM_MISSING`: the claim that names the user (email by default) is absent.
- * - `ERR_IDENTITY_EMAIL_NOT_VERIFIED`: the email would be used but `email_verified` is false.
- * - `ERR_IDENTITY_DOMAIN_NOT_ALLOWED`: the email's domain is not in `allowedDomains`.
- * - `ERR_IDENTITY_INVALID_NAME`: a derived user or group name is not a valid entity name.
- * - `ERR_INVALID_OPTIONS`: e.g. an invalid namespace.
+ * `code` is ERR_IDENTITY_* (see `ErrorCode`) or ERR_INVALID_OPTIONS.
  */
 export declare function resolveIdentity(claims: Record<string, unknown>, options?: IdentityOptions): Identity
 
 /**
- * Checks options exactly as `verifyIdToken` will, synchronously, so a host can refuse a
- * bad configuration at start-up. Throws ERR_INVALID_OPTIONS whose message starts with
- * `options.<name>` for the option at fault.
+ * The profile Backstage shows for these claims: name, picture, and the email only when
+ * it is a plain, verified address.
+ */
+export declare function resolveProfile(claims: Record<string, unknown>, options?: IdentityOptions): Profile
+
+/**
+ * Checks identity options exactly as `resolveIdentity` does, so a host can refuse a bad
+ * configuration at start-up. Throws ERR_INVALID_OPTIONS with an `option` property.
+ */
+export declare function validateIdentityOptions(options: IdentityOptions): void
+
+/**
+ * Checks options exactly as `new OidcVerifier` does, building nothing. Throws
+ * ERR_INVALID_OPTIONS with an `option` property.
  */
 export declare function validateOptions(options: VerifyOptions): void
 
 /**
- * Verifies an OIDC ID token and resolves with its claims. Rejects with an Error whose
- * `code` is one of these (the message never contains the token or its claims):
- * - `ERR_INVALID_OPTIONS`: the options are wrong (the message names the option).
- * - `ERR_JWS_INVALID`: not a compact JWS: structure, base64url, header JSON, size
- *   (16 KiB at most), or a JWE.
- * - `ERR_JOSE_NOT_SUPPORTED`: `crit`, `b64` or a nested JWT (`cty: JWT`).
- * - `ERR_JOSE_ALG_NOT_ALLOWED`: `alg` not in the allow-list; `none` and HMAC never are.
- * - `ERR_JWKS_NO_MATCHING_KEY`: no key of the issuer fits the token's `kid` and `alg`.
- * - `ERR_JWKS_MULTIPLE_MATCHING_KEYS`: no `kid` and several keys fit.
- * - `ERR_JWK_INVALID`: the issuer's key for the token is unusable (e.g. RSA < 2048 bits).
- * - `ERR_JWS_SIGNATURE_VERIFICATION_FAILED`: the signature does not verify.
- * - `ERR_JWT_INVALID`: the payload is not a JSON object (or repeats a member name).
- * - `ERR_JWT_EXPIRED`: `exp` has passed (beyond the clock tolerance).
- * - `ERR_JWT_CLAIM_VALIDATION_FAILED`: iss, aud, azp, nbf, iat or a required claim;
- *   the error's `claim` property names it.
- * - `ERR_ISSUER_UNAVAILABLE`: discovery or JWKS could not be fetched or were invalid,
- *   and no keys are cached.
- * - `ERR_INTERNAL`: a bug; reported instead of crashing the process.
+ * `new OidcVerifier(options).verify(token)` for one-off calls, with the verifier kept
+ * for the next call with equal options. Rejects with ERR_INVALID_OPTIONS for bad options.
  */
 export declare function verifyIdToken(token: string, options: VerifyOptions): Promise<Record<string, unknown>>
 
-/** Options of `verifyIdToken` and `prefetchKeys`. */
+/** Options of `verifyIdToken`, `validateOptions`, `prefetchKeys` and `new OidcVerifier`. */
 export interface VerifyOptions {
   /** Must equal the token's `iss`; discovery reads `${issuer}/.well-known/openid-configuration`. */
   issuer: string
   /** The token's `aud` must contain one of these. */
   audience: string | Array<string>
-  /** Skips discovery. */
+  /** The issuer's JWKS URL; skips discovery. */
   jwksUri?: string
   /** Allowed `alg` values. Default: RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 EdDSA. */
   algorithms?: Array<string>
   /** Seconds of clock skew allowed on exp, nbf and iat. Default 30, at most 60. */
   clockTolerance?: number
-  /** Claims that must be present. Default: iat, exp, sub, email. */
+  /** Claims that must be present besides iss, sub, aud, exp and iat, which always must. */
   requiredClaims?: Array<string>
 }

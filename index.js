@@ -835,9 +835,14 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.OidcVerifier = nativeBinding.OidcVerifier
 module.exports.cacheStats = nativeBinding.cacheStats
+module.exports.ErrorCode = nativeBinding.ErrorCode
 module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.prefetchKeys = nativeBinding.prefetchKeys
+module.exports.resolveEmail = nativeBinding.resolveEmail
 module.exports.resolveIdentity = nativeBinding.resolveIdentity
+module.exports.resolveProfile = nativeBinding.resolveProfile
+module.exports.validateIdentityOptions = nativeBinding.validateIdentityOptions
 module.exports.validateOptions = nativeBinding.validateOptions
 module.exports.verifyIdToken = nativeBinding.verifyIdToken

@@ -140,3 +140,30 @@ test('a cached token is not served once it expires', () =>
     await sleep(1500);
     assert.equal(await codeOf(verifyIdToken(token, opts)), 'ERR_JWT_EXPIRED');
   }));
+
+test('re-pinning a key (RS256 to PS256) drops the tokens cached under the old pin', () =>
+  withIssuer(null, async (issuer, options) => {
+    const old = issuer.state.keys[0];
+    const token = await issuer.sign();
+    await verifyIdToken(token, options);
+    const hits = cacheStats().tokenCacheHit;
+    await verifyIdToken(token, options);
+    assert.equal(cacheStats().tokenCacheHit, hits + 1, 'the second check is a cache hit');
+
+    await sleep(COOLDOWN_MS + 200);
+    old.jwk = { ...old.jwk, alg: 'PS256' }; // same key material, other terms
+    const key = await issuer.rotate();
+    await verifyIdToken(await issuer.sign({}, { key }), options); // refetch sees the re-pinned key
+    assert.equal(await codeOf(verifyIdToken(token, options)), 'ERR_JWKS_NO_MATCHING_KEY');
+  }));
+
+test('an RSA key with an empty or zero modulus is ERR_JWK_INVALID', async () => {
+  for (const n of ['', 'AA', 'AAAAAAAA']) {
+    await withIssuer(null, async (issuer, options) => {
+      issuer.state.jwksOverride = JSON.stringify({ keys: [{ ...issuer.key.jwk, n }] });
+      const e = await verifyIdToken(await issuer.sign(), options).catch(e => e);
+      assert.equal(e.code, 'ERR_JWK_INVALID', e.message);
+      assert.match(e.message, /modulus/);
+    });
+  }
+});

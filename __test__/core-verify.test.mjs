@@ -69,12 +69,56 @@ test('exp, nbf and iat are numeric and enforced with the clock tolerance', async
   await verifyIdToken(await issuer.sign({ exp: now() + 600.5, iat: now() - 0.25 }), options);
 });
 
-test('required claims must be present; the list is configurable', async () => {
-  await rejects(await issuer.sign({ email: undefined }), 'ERR_JWT_CLAIM_VALIDATION_FAILED', { claim: 'email' });
-  await rejects(await issuer.sign({ sub: undefined }), 'ERR_JWT_CLAIM_VALIDATION_FAILED', { claim: 'sub' });
-  await rejects(await issuer.sign({ iat: undefined }), 'ERR_JWT_CLAIM_VALIDATION_FAILED', { claim: 'iat' });
+test('the claims OIDC makes mandatory are always required; requiredClaims adds to them', async () => {
+  for (const opts of [options, { ...options, requiredClaims: ['groups'] }, { ...options, requiredClaims: [] }]) {
+    for (const claim of ['iss', 'sub', 'aud', 'exp', 'iat']) {
+      await rejects(await issuer.sign({ [claim]: undefined, groups: ['g'] }), 'ERR_JWT_CLAIM_VALIDATION_FAILED', { claim, opts });
+    }
+  }
   await rejects(await issuer.sign(), 'ERR_JWT_CLAIM_VALIDATION_FAILED', { claim: 'groups', opts: { ...options, requiredClaims: ['groups'] } });
-  await verifyIdToken(await issuer.sign({ email: undefined }), { ...options, requiredClaims: ['sub'] });
+  await rejects(await issuer.sign({ email: undefined }), 'ERR_JWT_CLAIM_VALIDATION_FAILED', { claim: 'email', opts: { ...options, requiredClaims: ['email'] } });
+  // email is for the resolvers that use it to decide (they refuse without it), not a token rule.
+  await verifyIdToken(await issuer.sign({ email: undefined }), options);
+});
+
+test('sub is a non-empty string of at most 255 ASCII characters', async () => {
+  for (const sub of ['', 'é', 'x'.repeat(256), 7, null]) {
+    await rejects(await issuer.sign({ sub }), 'ERR_JWT_CLAIM_VALIDATION_FAILED', { claim: 'sub' });
+  }
+  await verifyIdToken(await issuer.sign({ sub: 'x'.repeat(255) }), options);
+});
+
+test('only ID tokens pass: header typ absent, JWT or application/jwt; payload typ ID where present', async () => {
+  for (const typ of ['JWT', 'jwt', 'application/jwt', 'Application/JWT']) {
+    await verifyIdToken(await issuer.sign({}, { header: { typ } }), options);
+  }
+  for (const typ of ['at+jwt', 'application/at+jwt', 'logout+jwt', 'secevent+jwt', 'JOSE', '']) {
+    await rejects(await issuer.sign({}, { header: { typ } }), 'ERR_JWT_CLAIM_VALIDATION_FAILED', { claim: 'typ' });
+  }
+  await verifyIdToken(await issuer.sign({ typ: 'ID' }), options);
+  for (const typ of ['Bearer', 'Refresh', 'id']) {
+    await rejects(await issuer.sign({ typ }), 'ERR_JWT_CLAIM_VALIDATION_FAILED', { claim: 'typ' });
+  }
+});
+
+test('a nested JWT is refused in either media type spelling', async () => {
+  for (const cty of ['JWT', 'jwt', 'application/JWT', 'APPLICATION/jwt']) {
+    await rejects(await issuer.sign({}, { header: { cty } }), 'ERR_JOSE_NOT_SUPPORTED');
+  }
+});
+
+test('aud [A, A] is one audience and needs no azp', async () => {
+  await verifyIdToken(await issuer.sign({ aud: ['backstage', 'backstage'] }), options);
+  await rejects(await issuer.sign({ aud: ['backstage', 'other'] }), 'ERR_JWT_CLAIM_VALIDATION_FAILED', { claim: 'azp' });
+});
+
+test('an unknown option name is refused, naming it', async () => {
+  for (const typo of [{ algorithm: ['RS256'] }, { audiences: ['x'] }, { requireClaims: ['groups'] }]) {
+    const e = await verifyIdToken(await issuer.sign(), { ...options, ...typo }).catch(e => e);
+    assert.equal(e.code, 'ERR_INVALID_OPTIONS');
+    assert.match(e.message, new RegExp(`options\\.${Object.keys(typo)[0]}\\b`));
+    assert.throws(() => validateOptions({ ...options, ...typo }), { code: 'ERR_INVALID_OPTIONS' });
+  }
 });
 
 test('the algorithm allow-list is enforced; none and HMAC never pass', async () => {

@@ -47,6 +47,18 @@ describe('start-up fails on config errors, naming the key', () => {
     ['no resolvers', { oidcProxy: { ...valid, signIn: { resolvers: [] } } }, /auth\.providers\.oidcProxy\.signIn\.resolvers/],
     ['no signIn', { oidcProxy: { ...valid, signIn: undefined } }, /auth\.providers\.oidcProxy\.signIn\.resolvers/],
     ['unknown resolver', { oidcProxy: { ...valid, signIn: { resolvers: [{ resolver: 'usernameMatchingUserEntityName' }] } } }, /signIn\.resolvers\[0\]\.resolver.*usernameMatchingUserEntityName/],
+    ['unknown provider option (a typo)', { oidcProxy: { ...valid, algorithm: ['RS256'] } }, /auth\.providers\.oidcProxy\.algorithm\b.*not an option/],
+    ['requireEmailVerifiedClaim not a boolean', { oidcProxy: { ...valid, requireEmailVerifiedClaim: 'maybe' } }, /requireEmailVerifiedClaim/],
+    [
+      'non-ASCII allowedDomains entry',
+      { oidcProxy: { ...valid, signIn: { resolvers: [{ resolver: 'signInWithoutCatalogUser', allowedDomains: ['\u212Aorp.com'] }] } } },
+      /signIn\.resolvers\[0\].*allowedDomains.*ASCII/,
+    ],
+    [
+      'homeDomain outside allowedDomains',
+      { oidcProxy: { ...valid, signIn: { resolvers: [{ resolver: 'signInWithoutCatalogUser', allowedDomains: ['example.com'], homeDomain: 'example.org' }] } } },
+      /signIn\.resolvers\[0\].*homeDomain/,
+    ],
     [
       'unknown resolver option',
       { oidcProxy: { ...valid, signIn: { resolvers: [{ resolver: 'signInWithoutCatalogUser', allowedDomain: ['example.com'] }] } } },

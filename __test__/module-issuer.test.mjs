@@ -27,7 +27,7 @@ test('issuer down at start-up: backend starts, 503 without the token in the body
       oidcProxy: {
         issuer: idp.issuer,
         audience: idp.clientId,
-        signIn: { resolvers: [{ resolver: 'signInWithoutCatalogUser', allowedDomains: ['example.com'] }] },
+        signIn: { resolvers: [{ resolver: 'signInWithoutCatalogUser', allowedDomains: ['example.com'], homeDomain: 'example.com' }] },
       },
     },
   });
@@ -46,10 +46,15 @@ test('issuer down at start-up: backend starts, 503 without the token in the body
       assert.equal(body.error.message.includes('\n'), false);
       for (const part of token.split('.')) assert.equal(text.includes(part), false);
       assert.equal(text.includes('alice'), false);
+      // Where the keys come from is for the log, not for whoever calls.
+      for (const internal of [idp.issuer, '127.0.0.1', 'localhost', '.well-known', 'jwks', 'ECONNREFUSED']) {
+        assert.equal(text.toLowerCase().includes(internal.toLowerCase()), false, `the 503 body names ${internal}`);
+      }
     }
-    // Issuer trouble is logged, but not once per request.
+    // Issuer trouble is logged with the URL, but not once per request.
     const outageWarnings = backend.logs.filter(l => l.level === 'warn' && l.message.includes('answering 503'));
     assert.equal(outageWarnings.length, 1);
+    assert.ok(outageWarnings[0].message.includes(idp.issuer), outageWarnings[0].message);
 
     await idp.start();
     const body = await eventually('a sign-in after the issuer is back', async () => {

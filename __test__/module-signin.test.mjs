@@ -39,7 +39,7 @@ function catalogFor(issuer) {
     user('alice'),
     user('alice-by-email-annotation', { annotations: { 'openid.net/email': 'alice@example.com' } }),
     user('alice-by-id-annotation', { annotations: { 'openid.net/iss': issuer, 'openid.net/sub': subjectOf('alice') } }),
-    // bob only by name, dave (dave+ci@) only by profile email without the tag.
+    // bob only by name; dave+ci@ must not match dave@'s User (no +tag folding).
     user('bob'),
     user('dave-by-profile-email', { email: 'dave@example.com' }),
   ];
@@ -61,7 +61,6 @@ describe('each resolver, alone, against the catalog', () => {
 
   const cases = [
     ['emailMatchingUserEntityProfileEmail', 'alice', 'user:default/alice-by-profile-email'],
-    ['emailMatchingUserEntityProfileEmail', 'dave', 'user:default/dave-by-profile-email'], // +tag retried without it
     ['emailLocalPartMatchingUserEntityName', 'alice', 'user:default/alice'],
     ['emailMatchingUserEntityAnnotation', 'alice', 'user:default/alice-by-email-annotation'],
     ['idMatchingUserEntityAnnotation', 'alice', 'user:default/alice-by-id-annotation'],
@@ -106,8 +105,25 @@ describe('each resolver, alone, against the catalog', () => {
   });
 
   test('an email the issuer marks unverified matches no catalog user (403)', async () => {
-    const token = await idp.login('eve');
-    await assertRefused(await backends.emailMatchingUserEntityProfileEmail.refresh(token), 403, { token, login: 'eve', mentions: /verified email/ });
+    for (const login of ['eve', 'frank']) {
+      const token = await idp.login(login);
+      for (const resolver of ['emailMatchingUserEntityProfileEmail', 'emailLocalPartMatchingUserEntityName', 'emailMatchingUserEntityAnnotation']) {
+        await assertRefused(await backends[resolver].refresh(token), 403, { token, login, mentions: /ERR_IDENTITY_EMAIL_NOT_VERIFIED/ });
+      }
+    }
+  });
+
+  test('dave+ci@ is not dave@: a +tag is never folded away (403)', async () => {
+    const token = await idp.login('dave');
+    await assertRefused(await backends.emailMatchingUserEntityProfileEmail.refresh(token), 403, { token, login: 'dave' });
+    await assertRefused(await backends.emailLocalPartMatchingUserEntityName.refresh(token), 403, { token, login: 'dave', mentions: /ERR_IDENTITY_INVALID_NAME/ });
+  });
+
+  test('emailLocalPartMatchingUserEntityName without allowedDomains warns at start-up that it matches across domains', async () => {
+    const warned = backends.emailLocalPartMatchingUserEntityName.logs.some(
+      l => l.level === 'warn' && /emailLocalPartMatchingUserEntityName\) has no allowedDomains.*across all domains/.test(l.message),
+    );
+    assert.ok(warned);
   });
 });
 
@@ -153,9 +169,10 @@ describe('resolver order, seed config (oidc-proxy key), tokens that must be refu
   test("the seed's `oidc-proxy` key serves /api/auth/oidcProxy (the frontend's provider id) and logs the spelling", async () => {
     const alice = await signedIn(await seed.refresh(await idp.login('alice')));
     assert.equal(alice.backstageIdentity.identity.userEntityRef, 'user:default/alice-by-profile-email');
-    // Not in the catalog: the seed's second resolver signs bob in without a User entity.
+    // Not in the catalog: the seed's second resolver signs bob in without a User entity,
+    // named with his domain (no options, no home domain), so no other bob becomes him.
     const bob = await signedIn(await seed.refresh(await idp.login('bob')));
-    assert.equal(bob.backstageIdentity.identity.userEntityRef, 'user:default/bob');
+    assert.equal(bob.backstageIdentity.identity.userEntityRef, 'user:default/bob_at_example.com');
     // The alias path answers too.
     const viaAlias = await signedIn(await seed.refresh(await idp.login('alice'), { provider: 'oidc-proxy' }));
     assert.equal(viaAlias.backstageIdentity.identity.userEntityRef, 'user:default/alice-by-profile-email');
@@ -204,7 +221,7 @@ describe('signInWithoutCatalogUser with allowedDomains, groups and a custom head
     idp = await startOidcIssuer({ alg: 'ES256' });
     backend = await startAuthBackend({
       providers: {
-        oidcProxy: provider(idp, [{ resolver: 'signInWithoutCatalogUser', allowedDomains: ['Example.com'], groupsClaim: 'groups' }], {
+        oidcProxy: provider(idp, [{ resolver: 'signInWithoutCatalogUser', allowedDomains: ['Example.com'], homeDomain: 'example.com', groupsClaim: 'groups' }], {
           oidcIdTokenHeader: 'X-Forwarded-Id-Token',
         }),
       },
@@ -222,16 +239,22 @@ describe('signInWithoutCatalogUser with allowedDomains, groups and a custom head
     await assertRefused(await backend.refresh(token, { header: 'x-oidc-id-token' }), 401, { token, mentions: /x-forwarded-id-token/ });
   });
 
-  test('names the user from the email local part (+tag stripped), ownership from the groups claim', async () => {
+  test('names home-domain users by their local part, ownership from the groups claim; a +tag is refused', async () => {
     const send = async login => (await signedIn(await backend.refresh(await idp.login(login), { header: 'x-forwarded-id-token' }))).backstageIdentity.identity;
     const bob = await send('bob');
     assert.equal(bob.userEntityRef, 'user:default/bob');
     assert.deepEqual(bob.ownershipEntityRefs, ['user:default/bob', 'group:default/team-b', 'group:default/ops']);
-    assert.equal((await send('dave')).userEntityRef, 'user:default/dave');
+    const token = await idp.login('dave');
+    await assertRefused(await backend.refresh(token, { header: 'x-forwarded-id-token' }), 403, { token, login: 'dave', mentions: /ERR_IDENTITY_INVALID_NAME/ });
   });
 
   test('a domain outside allowedDomains, or an unverified email: 403', async () => {
-    for (const [login, code] of [['carol', /ERR_IDENTITY_DOMAIN_NOT_ALLOWED/], ['eve', /ERR_IDENTITY_EMAIL_NOT_VERIFIED/]]) {
+    for (const [login, code] of [
+      ['carol', /ERR_IDENTITY_DOMAIN_NOT_ALLOWED/],
+      ['eve', /ERR_IDENTITY_EMAIL_NOT_VERIFIED/],
+      ['frank', /ERR_IDENTITY_EMAIL_NOT_VERIFIED/],
+      ['mallory', /ERR_IDENTITY_EMAIL_INVALID/],
+    ]) {
       const token = await idp.login(login);
       await assertRefused(await backend.refresh(token, { header: 'x-forwarded-id-token' }), 403, { token, login, mentions: code });
     }
@@ -271,5 +294,76 @@ describe('signInWithoutCatalogUser with userNameClaim and namespace', () => {
     // Named by another claim, the same user signs in.
     const { identity } = (await signedIn(await bySub.refresh(token))).backstageIdentity;
     assert.equal(identity.userEntityRef, `user:staff/${subjectOf('oconnor')}`);
+  });
+});
+
+describe('identity rules in a real backend: one person, one user; ID tokens only', () => {
+  let idp;
+  let open;
+  let twoDomains;
+  let kelvin;
+  let strict;
+  before(async () => {
+    idp = await startOidcIssuer();
+    [open, twoDomains, kelvin, strict] = await Promise.all([
+      // The original documentation's resolver, no options.
+      startAuthBackend({ providers: { oidcProxy: provider(idp, ['signInWithoutCatalogUser']) } }),
+      startAuthBackend({
+        providers: {
+          oidcProxy: provider(idp, [{ resolver: 'signInWithoutCatalogUser', allowedDomains: ['example.com', 'example.org'], homeDomain: 'example.com' }]),
+        },
+      }),
+      startAuthBackend({
+        providers: {
+          oidcProxy: provider(idp, [
+            { resolver: 'emailMatchingUserEntityProfileEmail', allowedDomains: ['korp.com'] },
+            { resolver: 'signInWithoutCatalogUser', allowedDomains: ['korp.com'] },
+          ]),
+        },
+        entities: [user('kim', { email: 'kim@korp.com' })],
+      }),
+      startAuthBackend({ providers: { oidcProxy: provider(idp, ['signInWithoutCatalogUser'], { requireEmailVerifiedClaim: true }) } }),
+    ]);
+  });
+  after(async () => {
+    await Promise.all([open, twoDomains, kelvin, strict].filter(Boolean).map(b => b.stop()));
+    await idp.stop();
+  });
+
+  const refOf = async (backend, login) => (await signedIn(await backend.refresh(await idp.login(login)))).backstageIdentity.identity.userEntityRef;
+
+  test('alice@example.org never signs in as alice@example.com', async () => {
+    assert.equal(await refOf(open, 'alice'), 'user:default/alice_at_example.com');
+    assert.equal(await refOf(open, 'aliceorg'), 'user:default/alice_at_example.org');
+    assert.equal(await refOf(twoDomains, 'alice'), 'user:default/alice');
+    assert.equal(await refOf(twoDomains, 'aliceorg'), 'user:default/alice_at_example.org');
+  });
+
+  test('alice@evil.org@example.com is refused outright, not checked as one address and named as another', async () => {
+    for (const backend of [open, twoDomains]) {
+      const token = await idp.login('mallory');
+      await assertRefused(await backend.refresh(token), 403, { token, mentions: /ERR_IDENTITY_EMAIL_INVALID/ });
+    }
+  });
+
+  test('a Kelvin-sign domain does not pass allowedDomains [korp.com] in any resolver', async () => {
+    const token = await idp.login('kelvin');
+    await assertRefused(await kelvin.refresh(token), 403, { token, mentions: /ERR_IDENTITY_DOMAIN_NOT_ALLOWED/ });
+  });
+
+  test('a missing email_verified signs in by default and is refused with requireEmailVerifiedClaim', async () => {
+    assert.equal(await refOf(open, 'gina'), 'user:default/gina_at_example.com');
+    const token = await idp.login('gina');
+    await assertRefused(await strict.refresh(token), 403, { token, mentions: /ERR_IDENTITY_EMAIL_NOT_VERIFIED/ });
+    const profile = (await signedIn(await open.refresh(token))).profile;
+    assert.equal(profile.email, 'gina@example.com');
+  });
+
+  test('an access token or a logout token signs nobody in (401)', async () => {
+    for (const [claims, typ] of [[{}, 'at+jwt'], [{}, 'application/at+jwt'], [{}, 'logout+jwt'], [{ typ: 'Bearer' }, 'JWT']]) {
+      const token = await idp.sign(claims, { typ });
+      const body = await assertRefused(await open.refresh(token), 401, { token, mentions: /ERR_JWT_CLAIM_VALIDATION_FAILED/ });
+      assert.equal(body.error.name, 'AuthenticationError');
+    }
   });
 });

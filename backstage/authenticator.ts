@@ -4,13 +4,21 @@ import { createProxyAuthenticator, type ProfileInfo } from '@backstage/plugin-au
 import { AuthenticationError } from '@backstage/errors';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { readOidcProxyConfig, type OidcProxyConfig } from './config';
-import { verifyIdToken, isNativeError } from './native';
+import { resolveProfile, isNativeError } from './native';
 import { verificationError } from './errors';
 import { recordVerification } from './metrics';
+import { tokenHash } from './signInCache';
 
 /** What a sign-in resolver receives as `info.result`: the verified claims only, never the raw token. */
 export interface OidcProxyResult {
   claims: Record<string, unknown>;
+  /**
+   * The provider's `requireEmailVerifiedClaim`: pass it to resolveEmail / resolveIdentity
+   * so every resolver applies the same email_verified rule.
+   */
+  requireEmailVerifiedClaim: boolean;
+  /** A SHA-256 of the ID token (base64url): identifies it for caches without revealing it. */
+  tokenHash: string;
 }
 
 /** Sent to the frontend as `providerInfo` in the refresh response. */
@@ -19,24 +27,17 @@ export interface OidcProxyProviderInfo {
   claims: Record<string, unknown>;
 }
 
-function stringClaim(claims: Record<string, unknown>, name: string): string | undefined {
-  const value = claims[name];
-  return typeof value === 'string' ? value : undefined;
-}
-
 /**
- * The profile Backstage shows and the email resolvers match on. An email the issuer marks
- * unverified (`email_verified: false`) is left out, so no resolver can match a catalog user
- * by an address nobody proved to own (the native resolveIdentity refuses it likewise).
+ * The profile Backstage shows and the email resolvers match on, from the native
+ * resolveProfile: an email that is not a plain, verified address is left out, so no
+ * resolver can match a catalog user by an address nobody proved to own.
  */
-export function profileFromClaims(claims: Record<string, unknown>): ProfileInfo {
+export function profileFromClaims(claims: Record<string, unknown>, requireEmailVerifiedClaim = false): ProfileInfo {
+  const { email, displayName, picture } = resolveProfile(claims, { requireEmailVerifiedClaim });
   const profile: ProfileInfo = {};
-  const email = stringClaim(claims, 'email');
-  if (email !== undefined && claims.email_verified !== false) profile.email = email;
-  const displayName = stringClaim(claims, 'name');
-  if (displayName !== undefined) profile.displayName = displayName;
-  const picture = stringClaim(claims, 'picture');
-  if (picture !== undefined) profile.picture = picture;
+  if (email != null) profile.email = email;
+  if (displayName != null) profile.displayName = displayName;
+  if (picture != null) profile.picture = picture;
   return profile;
 }
 
@@ -44,9 +45,10 @@ const WARN_INTERVAL_MS = 60_000;
 
 /**
  * The authenticator, with an optional logger for issuer trouble (a warning at most once a
- * minute: an outage would otherwise log once per request).
+ * minute: an outage would otherwise log once per request), and optionally the provider
+ * config already read at start-up (else it reads the block Backstage passes it).
  */
-export function createOidcProxyAuthenticator(options: { logger?: LoggerService } = {}) {
+export function createOidcProxyAuthenticator(options: { logger?: LoggerService; config?: OidcProxyConfig } = {}) {
   let lastWarning = 0;
   const warnIssuerTrouble = (error: unknown) => {
     const now = Date.now();
@@ -57,13 +59,15 @@ export function createOidcProxyAuthenticator(options: { logger?: LoggerService }
   };
 
   return createProxyAuthenticator<OidcProxyConfig, OidcProxyResult, OidcProxyProviderInfo>({
-    defaultProfileTransform: async result => ({ profile: profileFromClaims(result.claims) }),
+    defaultProfileTransform: async result => ({
+      profile: profileFromClaims(result.claims, result.requireEmailVerifiedClaim),
+    }),
 
     initialize({ config }) {
-      return readOidcProxyConfig(config);
+      return options.config ?? readOidcProxyConfig(config);
     },
 
-    async authenticate({ req }, { verify, header }) {
+    async authenticate({ req }, { verifier, header, requireEmailVerifiedClaim }) {
       // Express looks headers up case-insensitively.
       const token = req.get(header);
       if (!token) {
@@ -72,14 +76,14 @@ export function createOidcProxyAuthenticator(options: { logger?: LoggerService }
       }
       let claims: Record<string, unknown>;
       try {
-        claims = await verifyIdToken(token, verify);
+        claims = await verifier.verify(token);
       } catch (error) {
         recordVerification(isNativeError(error) ? error.code : 'ERR_UNKNOWN');
         if (isNativeError(error) && error.code === 'ERR_ISSUER_UNAVAILABLE') warnIssuerTrouble(error);
         throw verificationError(error, header);
       }
       recordVerification('ok');
-      return { result: { claims }, providerInfo: { claims } };
+      return { result: { claims, requireEmailVerifiedClaim, tokenHash: tokenHash(token) }, providerInfo: { claims } };
     },
   });
 }

@@ -1,22 +1,40 @@
-// Reads and validates `auth.providers.oidcProxy` (or the seed document's `oidc-proxy`).
-// Every error names the full config key, because the operator's only clue at start-up is
-// the message Backstage prints before the process exits.
+// Reads and validates the provider block, once, at start-up. Every error names the full
+// config key, because the operator's only clue at start-up is the message Backstage prints
+// before the process exits.
 import type { Config } from '@backstage/config';
-import { validateOptions, isNativeError, type VerifyOptions } from './native';
+import { OidcVerifier, isNativeError, type VerifyOptions } from './native';
+import { PROVIDER_ID } from './alias';
+import { DEFAULT_MAX_AGE_SECONDS, MAX_MAX_AGE_SECONDS } from './signInCache';
 
-/** The provider id the frontend's `ProxiedSignInPage provider="oidcProxy"` calls. */
-export const PROVIDER_ID = 'oidcProxy';
-/** The spelling the seed document's YAML uses; accepted as an alias of PROVIDER_ID. */
-export const PROVIDER_ID_ALIAS = 'oidc-proxy';
 export const DEFAULT_HEADER = 'x-oidc-id-token';
 
 /** The provider's options after validation. */
 export interface OidcProxyConfig {
-  /** Options for the native `verifyIdToken` / `prefetchKeys`. */
+  /** The verification options, as given to the verifier. */
   verify: VerifyOptions;
+  /** The native verifier, built once for these options. */
+  verifier: OidcVerifier;
   /** Lower-cased name of the request header that carries the ID token. */
   header: string;
+  /** A token without `email_verified` counts as unverified (default false: Entra ID omits it). */
+  requireEmailVerifiedClaim: boolean;
+  /** How long a sign-in result is served again for the same ID token; 0: never. */
+  signInCacheMaxAgeSeconds: number;
 }
+
+/** Every key the provider block may hold: a misspelt one must not be ignored silently. */
+const KNOWN_KEYS = [
+  'issuer',
+  'audience',
+  'oidcIdTokenHeader',
+  'jwksUri',
+  'algorithms',
+  'clockTolerance',
+  'requiredClaims',
+  'requireEmailVerifiedClaim',
+  'signInCacheMaxAgeSeconds',
+  'signIn',
+];
 
 // RFC 9110 field-name (token) characters.
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -26,26 +44,6 @@ class ConfigError extends Error {
     super(`Invalid config at '${key}': ${problem}`);
     this.name = 'ConfigError';
   }
-}
-
-/**
- * Which key under `auth.providers` configures this provider. Backstage only configures a
- * provider whose id equals its key; the module accepts both spellings (see module.ts).
- */
-export function findProviderKey(rootConfig: Config): string {
-  const providers = rootConfig.getOptionalConfig('auth.providers');
-  const present = [PROVIDER_ID, PROVIDER_ID_ALIAS].filter(key => providers?.has(key));
-  if (present.length === 0) {
-    throw new Error(
-      `Missing config 'auth.providers.${PROVIDER_ID}': the oidcProxy auth module is installed but not configured (it needs at least issuer, audience and signIn.resolvers)`,
-    );
-  }
-  if (present.length > 1) {
-    throw new Error(
-      `Both 'auth.providers.${PROVIDER_ID}' and 'auth.providers.${PROVIDER_ID_ALIAS}' are configured: keep one (the same provider, two spellings)`,
-    );
-  }
-  return present[0];
 }
 
 function readStringList(config: Config, key: string, fullKey: string): string[] | undefined {
@@ -59,14 +57,14 @@ function readStringList(config: Config, key: string, fullKey: string): string[] 
 }
 
 // The verifier's own rules (https or loopback, algorithms, tolerance...) live in the native
-// code; ask it, and put its answer under the config key the operator wrote.
-function checkWithVerifier(verify: VerifyOptions, fullKey: string) {
+// code: building the verifier checks them, and its error names the option at fault.
+function buildVerifier(verify: VerifyOptions, fullKey: string): OidcVerifier {
   try {
-    validateOptions(verify);
+    return new OidcVerifier(verify);
   } catch (error) {
     if (!isNativeError(error) || error.code !== 'ERR_INVALID_OPTIONS') throw error;
-    const [, option, problem] = /^options\.(\w+):?\s*(.*)$/s.exec(error.message) ?? [, undefined, error.message];
-    throw new ConfigError(option ? `${fullKey}.${option}` : fullKey, problem);
+    const problem = error.option ? error.message.replace(`options.${error.option}: `, '') : error.message;
+    throw new ConfigError(error.option ? `${fullKey}.${error.option}` : fullKey, problem);
   }
 }
 
@@ -75,6 +73,10 @@ function checkWithVerifier(verify: VerifyOptions, fullKey: string) {
  * (`auth.providers.oidcProxy` or `auth.providers.oidc-proxy`), for the messages.
  */
 export function readOidcProxyConfig(config: Config, fullKey = `auth.providers.${PROVIDER_ID}`): OidcProxyConfig {
+  const unknown = config.keys().find(key => !KNOWN_KEYS.includes(key));
+  if (unknown !== undefined) {
+    throw new ConfigError(`${fullKey}.${unknown}`, `not an option of this provider (known: ${KNOWN_KEYS.join(', ')})`);
+  }
   // getString's own errors already name the full key and the config file.
   const issuer = config.getString('issuer');
 
@@ -101,6 +103,11 @@ export function readOidcProxyConfig(config: Config, fullKey = `auth.providers.${
   if (algorithms !== undefined) verify.algorithms = algorithms;
   if (clockTolerance !== undefined) verify.clockTolerance = clockTolerance;
   if (requiredClaims !== undefined) verify.requiredClaims = requiredClaims;
-  checkWithVerifier(verify, fullKey);
-  return { verify, header };
+  const verifier = buildVerifier(verify, fullKey);
+  const requireEmailVerifiedClaim = config.getOptionalBoolean('requireEmailVerifiedClaim') ?? false;
+  const signInCacheMaxAgeSeconds = config.getOptionalNumber('signInCacheMaxAgeSeconds') ?? DEFAULT_MAX_AGE_SECONDS;
+  if (!(signInCacheMaxAgeSeconds >= 0 && signInCacheMaxAgeSeconds <= MAX_MAX_AGE_SECONDS)) {
+    throw new ConfigError(`${fullKey}.signInCacheMaxAgeSeconds`, `must be between 0 (off) and ${MAX_MAX_AGE_SECONDS} seconds`);
+  }
+  return { verify, verifier, header, requireEmailVerifiedClaim, signInCacheMaxAgeSeconds };
 }

@@ -4,7 +4,7 @@
 // The new error never gets the native error as `cause`: Backstage serialises causes into
 // the response body, and a body must say why in one line and nothing more.
 import { AuthenticationError, NotAllowedError, ServiceUnavailableError } from '@backstage/errors';
-import { isNativeError } from './native';
+import { isNativeError, type ErrorCode } from './native';
 
 /** One line: a native message names what was wrong, never the token or a claim value. */
 function oneLine(text: string): string {
@@ -15,9 +15,14 @@ function oneLine(text: string): string {
 export function verificationError(error: unknown, header: string): Error {
   if (!isNativeError(error)) return new Error('ID token verification failed unexpectedly');
   const why = oneLine(error.message);
-  switch (error.code) {
+  const code: ErrorCode = error.code;
+  switch (code) {
     case 'ERR_ISSUER_UNAVAILABLE':
-      return new ServiceUnavailableError(`Cannot verify ID tokens now (${error.code}): ${why}`);
+      // The native message names the discovery and JWKS URLs and why they failed: that is
+      // for the operator's log (the authenticator logs it), not for whoever is calling.
+      return new ServiceUnavailableError(
+        `Cannot verify ID tokens now (${error.code}): the issuer's signing keys are unavailable; try again later`,
+      );
     case 'ERR_INVALID_OPTIONS':
     case 'ERR_INTERNAL':
       return new Error(`ID token verification is misconfigured or failed internally (${error.code}): ${why}`);
@@ -29,7 +34,7 @@ export function verificationError(error: unknown, header: string): Error {
 /** An error from `resolveIdentity`: the token is valid, but it cannot name a Backstage user. */
 export function identityError(error: unknown): Error {
   if (!isNativeError(error)) return new Error('Identity resolution failed unexpectedly');
-  if (error.code === 'ERR_INVALID_OPTIONS' || error.code === 'ERR_INTERNAL') {
+  if (error.code === 'ERR_INVALID_OPTIONS' || error.code === 'ERR_IDENTITY_CLAIMS_INVALID' || error.code === 'ERR_INTERNAL') {
     return new Error(`Identity resolution is misconfigured (${error.code}): ${oneLine(error.message)}`);
   }
   return new NotAllowedError(`Sign-in refused (${error.code}): ${oneLine(error.message)}`);

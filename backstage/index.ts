@@ -15,17 +15,15 @@ export {
 } from './authenticator';
 export { oidcProxySignInResolvers, readSignInResolver, type OidcProxySignInResolverName } from './resolvers';
 export { createOidcProxyProviderFactory, type OidcProxyProviderFactoryOptions } from './provider';
+export { readOidcProxyConfig, DEFAULT_HEADER, type OidcProxyConfig } from './config';
+export { findProviderKey, PROVIDER_ID, PROVIDER_ID_ALIAS } from './alias';
 export {
-  readOidcProxyConfig,
-  findProviderKey,
-  PROVIDER_ID,
-  PROVIDER_ID_ALIAS,
-  DEFAULT_HEADER,
-  type OidcProxyConfig,
-} from './config';
-export {
+  OidcVerifier,
   verifyIdToken,
   resolveIdentity,
+  resolveEmail,
+  resolveProfile,
+  validateIdentityOptions,
   prefetchKeys,
   cacheStats,
   isNativeError,
@@ -34,4 +32,7 @@ export {
   type IdentityOptions,
   type Identity,
   type Profile,
+  type CheckedEmail,
+  type CacheStats,
+  type ErrorCode,
 } from './native';

@@ -21,7 +21,9 @@ const TARGETS: Record<string, string> = {
 export function platformName(): string {
   let abi = '';
   if (process.platform === 'linux') {
-    // Node built against glibc reports its version; musl builds (Alpine) do not.
+    // Node built against glibc reports its version; musl builds (Alpine) do not. Without
+    // network data: that part of a report does DNS lookups (25 s where no DNS answers).
+    if (process.report) (process.report as { excludeNetwork?: boolean }).excludeNetwork = true;
     const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
     abi = header?.glibcVersionRuntime ? '-gnu' : '-musl';
   } else if (process.platform === 'win32') {

@@ -2,18 +2,40 @@
 // `napi build --platform` generates at the package root (from dist/ it is one level up); it
 // finds the binary next to itself (a source build) or in this platform's npm package
 // (npm/<platform>/, an optional dependency). load-native.ts turns a miss into an actionable error.
+import type * as NativeTypes from '../index.js';
 import { loadNative } from './load-native';
 
 const native = loadNative();
 
-export const { verifyIdToken, resolveIdentity, prefetchKeys, cacheStats, validateOptions } = native;
-export type { VerifyOptions, IdentityOptions, Identity, Profile } from '../index.js';
+export const {
+  OidcVerifier,
+  verifyIdToken,
+  resolveIdentity,
+  resolveEmail,
+  resolveProfile,
+  prefetchKeys,
+  cacheStats,
+  validateOptions,
+  validateIdentityOptions,
+} = native;
+export type OidcVerifier = InstanceType<typeof native.OidcVerifier>;
+export type {
+  VerifyOptions,
+  IdentityOptions,
+  Identity,
+  Profile,
+  CheckedEmail,
+  CacheStats,
+  ErrorCode,
+} from '../index.js';
 
 /** Every error the native functions throw or reject with carries a stable `code`. */
 export interface NativeError extends Error {
-  code: string;
-  /** Which claim failed, for ERR_JWT_CLAIM_VALIDATION_FAILED. */
+  code: NativeTypes.ErrorCode;
+  /** Which claim failed, for ERR_JWT_CLAIM_VALIDATION_FAILED and ERR_JWT_EXPIRED. */
   claim?: string;
+  /** Which option is at fault, for ERR_INVALID_OPTIONS. */
+  option?: string;
 }
 
 export function isNativeError(error: unknown): error is NativeError {

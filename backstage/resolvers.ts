@@ -1,129 +1,159 @@
 // Sign-in resolvers for the oidcProxy provider, and the ordered resolver chain built from
-// `signIn.resolvers`. Identity derivation (user name, groups, domain rules) is the native
-// resolveIdentity's job; these only adapt it and the catalog lookups to Backstage.
+// `signIn.resolvers`. Every email and identity rule is the native core's (resolveEmail,
+// resolveIdentity); these only adapt it and the catalog lookups to Backstage.
 import {
-  commonSignInResolvers,
+  createSignInResolverFactory,
   type SignInResolver,
   type SignInResolverFactory,
   type SignInInfo,
 } from '@backstage/plugin-auth-node';
 import { InputError, NotAllowedError } from '@backstage/errors';
 import type { Config } from '@backstage/config';
-import { resolveIdentity, type IdentityOptions } from './native';
+// The zod flavour @backstage/plugin-auth-node builds its own resolvers' schemas with.
+import { z } from 'zod/v3';
+import {
+  isNativeError,
+  resolveEmail,
+  resolveIdentity,
+  validateIdentityOptions,
+  type CheckedEmail,
+  type Identity,
+  type IdentityOptions,
+} from './native';
 import { identityError } from './errors';
 import type { OidcProxyResult } from './authenticator';
 
-type Options = Record<string, unknown> | undefined;
+const domains = z.array(z.string().min(1)).optional();
+const name = z.string().min(1).optional();
+// strict(): a misspelt option (allowedDomain) must stop start-up, not be ignored.
+const emailOptions = z
+  .object({ allowedDomains: domains, dangerouslyAllowSignInWithoutUserInCatalog: z.boolean().optional() })
+  .strict()
+  .optional();
+const annotationOptions = z.object({ allowedDomains: domains }).strict().optional();
+const withoutCatalogOptions = z
+  .object({ allowedDomains: domains, homeDomain: name, userNameClaim: name, groupsClaim: name, namespace: name })
+  .strict()
+  .optional();
 
-/** Checks a resolver's options against the names and types it accepts. */
-function checkOptions(options: Options, spec: Record<string, 'string' | 'string[]' | 'boolean'>): Record<string, any> {
-  if (options === undefined || options === null) return {};
-  if (typeof options !== 'object' || Array.isArray(options)) throw new InputError('options must be an object');
-  for (const [key, value] of Object.entries(options)) {
-    const type = spec[key];
-    if (!type) {
-      const known = Object.keys(spec);
-      throw new InputError(`unknown option '${key}'${known.length ? ` (accepted: ${known.join(', ')})` : ' (this resolver takes none)'}`);
-    }
-    const ok =
-      type === 'string[]'
-        ? Array.isArray(value) && value.every(v => typeof v === 'string' && v !== '')
-        : typeof value === type && value !== '';
-    if (!ok) throw new InputError(`option '${key}' must be ${type === 'string[]' ? 'a list of non-empty strings' : `a ${type}`}`);
-  }
-  return options;
+/** The identity options a resolver entry gives, plus the provider's email_verified rule. */
+function identityOptions(opts: IdentityOptions, info: SignInInfo<OidcProxyResult>): IdentityOptions {
+  return { ...opts, requireEmailVerifiedClaim: info.result.requireEmailVerifiedClaim };
 }
 
-function requireEmail(info: SignInInfo<OidcProxyResult>): string {
-  // The profile omits an email the issuer marks unverified (see profileFromClaims).
-  const email = info.profile.email;
-  if (!email) throw new NotAllowedError('Sign-in refused: the ID token has no verified email, which this sign-in resolver needs');
-  return email;
-}
-
-function checkDomain(email: string, allowedDomains: string[] | undefined) {
-  if (!allowedDomains?.length) return;
-  const domain = email.slice(email.lastIndexOf('@') + 1).toLowerCase();
-  if (!allowedDomains.some(d => d.toLowerCase() === domain)) {
-    throw new NotAllowedError("Sign-in refused: the email's domain is not in allowedDomains");
+/** Native option rules (ASCII domains, homeDomain among allowedDomains...), at start-up. */
+function checkIdentityOptions(opts: IdentityOptions) {
+  try {
+    validateIdentityOptions(opts);
+  } catch (error) {
+    throw new InputError(isNativeError(error) ? error.message.replace(/^options\./, '') : String(error));
   }
 }
 
-const emailOptions = { allowedDomains: 'string[]', dangerouslyAllowSignInWithoutUserInCatalog: 'boolean' } as const;
+/**
+ * The token's email for a catalog lookup, by the native rules (one plain address, verified,
+ * in allowedDomains); refusals are 403s with their code.
+ */
+function checkedEmail(info: SignInInfo<OidcProxyResult>, opts: IdentityOptions): CheckedEmail {
+  try {
+    return resolveEmail(info.result.claims, identityOptions(opts, info));
+  } catch (error) {
+    throw identityError(error);
+  }
+}
 
-/** The resolver factories this provider offers, by the name used in `signIn.resolvers`. */
+/** The native identity (user name, refs) for these options; refusals are 403s with their code. */
+function identityOf(info: SignInInfo<OidcProxyResult>, opts: IdentityOptions): Identity {
+  try {
+    return resolveIdentity(info.result.claims, identityOptions(opts, info));
+  } catch (error) {
+    throw identityError(error);
+  }
+}
+
+/**
+ * The resolver factories this provider offers, by the name used in `signIn.resolvers`.
+ * Names and semantics follow Backstage's common resolvers, without their `+tag` folding.
+ */
 export const oidcProxySignInResolvers = {
-  /** Backstage's common resolver: the User whose `spec.profile.email` equals the token's email. */
-  emailMatchingUserEntityProfileEmail: ((options?: Options) => {
-    const opts = checkOptions(options, emailOptions);
-    const inner = commonSignInResolvers.emailMatchingUserEntityProfileEmail({
-      dangerouslyAllowSignInWithoutUserInCatalog: opts.dangerouslyAllowSignInWithoutUserInCatalog,
-    });
-    return async (info, ctx) => {
-      // Backstage's version accepts allowedDomains but does not apply it; this one does.
-      checkDomain(requireEmail(info), opts.allowedDomains);
-      return inner(info, ctx);
-    };
-  }) as SignInResolverFactory<OidcProxyResult, Options>,
+  /** The User whose `spec.profile.email` equals the token's verified email, exactly. */
+  emailMatchingUserEntityProfileEmail: createSignInResolverFactory({
+    optionsSchema: emailOptions,
+    create(options = {}) {
+      const { allowedDomains, dangerouslyAllowSignInWithoutUserInCatalog } = options;
+      checkIdentityOptions({ allowedDomains });
+      return async (info: SignInInfo<OidcProxyResult>, ctx) => {
+        const email = checkedEmail(info, { allowedDomains }).address;
+        // Backstage's version retries without a `+tag` (jane+ops@ matches jane@): not here.
+        const fallback = dangerouslyAllowSignInWithoutUserInCatalog
+          ? { dangerousEntityRefFallback: { entityRef: { name: identityOf(info, { allowedDomains }).userEntityName } } }
+          : undefined;
+        return ctx.signInWithCatalogUser({ filter: { 'spec.profile.email': email } }, fallback);
+      };
+    },
+  }),
 
-  /** Backstage's common resolver: the User named like the email's local part. */
-  emailLocalPartMatchingUserEntityName: ((options?: Options) => {
-    const opts = checkOptions(options, emailOptions);
-    const inner = commonSignInResolvers.emailLocalPartMatchingUserEntityName({
-      dangerouslyAllowSignInWithoutUserInCatalog: opts.dangerouslyAllowSignInWithoutUserInCatalog,
-    });
-    return async (info, ctx) => {
-      // Checked here, case-insensitively, like every other resolver of this provider.
-      checkDomain(requireEmail(info), opts.allowedDomains);
-      return inner(info, ctx);
-    };
-  }) as SignInResolverFactory<OidcProxyResult, Options>,
+  /**
+   * The User named like the email's local part. Matches across every domain the issuer
+   * vouches for (Backstage's design): restrict it with allowedDomains.
+   */
+  emailLocalPartMatchingUserEntityName: createSignInResolverFactory({
+    optionsSchema: emailOptions,
+    create(options = {}) {
+      const { allowedDomains, dangerouslyAllowSignInWithoutUserInCatalog } = options;
+      checkIdentityOptions({ allowedDomains });
+      return async (info: SignInInfo<OidcProxyResult>, ctx) => {
+        const { domain } = checkedEmail(info, { allowedDomains });
+        // The local part as a user name by the native rules: the email's own domain as the
+        // home domain, so `jane+ops` is refused rather than shortened to `jane`.
+        const userName = identityOf(info, { allowedDomains, homeDomain: domain }).userEntityName;
+        const fallback = dangerouslyAllowSignInWithoutUserInCatalog ? { dangerousEntityRefFallback: { entityRef: { name: userName } } } : undefined;
+        return ctx.signInWithCatalogUser({ entityRef: { name: userName } }, fallback);
+      };
+    },
+  }),
 
   /** The User annotated `openid.net/email: <the token's email>`. */
-  emailMatchingUserEntityAnnotation: ((options?: Options) => {
-    const opts = checkOptions(options, { allowedDomains: 'string[]' });
-    return async (info, ctx) => {
-      const email = requireEmail(info);
-      checkDomain(email, opts.allowedDomains);
-      return ctx.signInWithCatalogUser({ annotations: { 'openid.net/email': email } });
-    };
-  }) as SignInResolverFactory<OidcProxyResult, Options>,
+  emailMatchingUserEntityAnnotation: createSignInResolverFactory({
+    optionsSchema: annotationOptions,
+    create(options = {}) {
+      checkIdentityOptions(options);
+      return async (info: SignInInfo<OidcProxyResult>, ctx) => {
+        const email = checkedEmail(info, options).address;
+        return ctx.signInWithCatalogUser({ annotations: { 'openid.net/email': email } });
+      };
+    },
+  }),
 
   /** The User annotated with the token's issuer and subject (`openid.net/iss`, `openid.net/sub`). */
-  idMatchingUserEntityAnnotation: ((options?: Options) => {
-    checkOptions(options, {});
-    return async (info, ctx) => {
-      // Both are verified: iss equals the configured issuer, sub is a required string claim.
-      const { iss, sub } = info.result.claims;
-      if (typeof iss !== 'string' || typeof sub !== 'string') {
-        throw new NotAllowedError('Sign-in refused: the ID token has no iss or sub claim');
-      }
-      return ctx.signInWithCatalogUser({ annotations: { 'openid.net/iss': iss, 'openid.net/sub': sub } });
-    };
-  }) as SignInResolverFactory<OidcProxyResult, Options>,
+  idMatchingUserEntityAnnotation: createSignInResolverFactory({
+    create() {
+      return async (info: SignInInfo<OidcProxyResult>, ctx) => {
+        // Both are verified: iss equals the configured issuer, sub is a mandatory string claim.
+        const { iss, sub } = info.result.claims;
+        if (typeof iss !== 'string' || typeof sub !== 'string') {
+          throw new NotAllowedError('Sign-in refused: the ID token has no iss or sub claim');
+        }
+        return ctx.signInWithCatalogUser({ annotations: { 'openid.net/iss': iss, 'openid.net/sub': sub } });
+      };
+    },
+  }),
 
   /**
    * Signs in as the user the token names (resolveIdentity), with no User entity in the
    * catalog: ownership is the user itself plus the groups in `groupsClaim`, if configured.
    */
-  signInWithoutCatalogUser: ((options?: Options) => {
-    const opts = checkOptions(options, {
-      allowedDomains: 'string[]',
-      userNameClaim: 'string',
-      groupsClaim: 'string',
-      namespace: 'string',
-    }) as IdentityOptions;
-    return async (info, ctx) => {
-      let identity;
-      try {
-        identity = resolveIdentity(info.result.claims, opts);
-      } catch (error) {
-        throw identityError(error);
-      }
-      return ctx.issueToken({ claims: { sub: identity.userEntityRef, ent: identity.ownershipEntityRefs } });
-    };
-  }) as SignInResolverFactory<OidcProxyResult, Options>,
-} satisfies Record<string, SignInResolverFactory<OidcProxyResult, Options>>;
+  signInWithoutCatalogUser: createSignInResolverFactory({
+    optionsSchema: withoutCatalogOptions,
+    create(options = {}) {
+      checkIdentityOptions(options);
+      return async (info: SignInInfo<OidcProxyResult>, ctx) => {
+        const identity = identityOf(info, options);
+        return ctx.issueToken({ claims: { sub: identity.userEntityRef, ent: identity.ownershipEntityRefs } });
+      };
+    },
+  }),
+};
 
 export type OidcProxySignInResolverName = keyof typeof oidcProxySignInResolvers;
 
@@ -143,7 +173,7 @@ export function readSignInResolver(
   if (entries.length === 0) {
     throw new Error(`Missing config '${fullKey}.signIn.resolvers': list at least one sign-in resolver (${names})`);
   }
-  const resolvers = entries.map((entry, index) => {
+  const resolvers: SignInResolver<OidcProxyResult>[] = entries.map((entry, index) => {
     const key = `${fullKey}.signIn.resolvers[${index}]`;
     const name = entry.getString('resolver');
     if (!Object.hasOwn(factories, name)) {

@@ -66,7 +66,7 @@ async function startBackend(which, issuerUrl, dir) {
         oidcProxy: {
           issuer: issuerUrl,
           audience: 'backstage',
-          signIn: { resolvers: [{ resolver: 'signInWithoutCatalogUser', allowedDomains: ['example.com'] }] },
+          signIn: { resolvers: [{ resolver: 'signInWithoutCatalogUser', allowedDomains: ['example.com'], homeDomain: 'example.com' }] },
         },
       },
     },

@@ -2,9 +2,9 @@
 //! already-settled promises, and claims handed over as JSON text for `JSON.parse`
 //! (far cheaper than converting a serde value property by property).
 
-use crate::error::{Code, Error};
 use napi::bindgen_prelude::*;
 use napi::sys;
+use oidc_proxy_core::{Code, Error};
 use std::ptr;
 use std::sync::Arc;
 
@@ -54,6 +54,10 @@ unsafe fn error_value(env: sys::napi_env, e: &Error) -> Result<sys::napi_value> 
         let claim = unsafe { string_value(env, claim)? };
         check(unsafe { sys::napi_set_named_property(env, value, c"claim".as_ptr(), claim) })?;
     }
+    if let Some(option) = &e.option {
+        let option = unsafe { string_value(env, option)? };
+        check(unsafe { sys::napi_set_named_property(env, value, c"option".as_ptr(), option) })?;
+    }
     Ok(value)
 }
 
@@ -90,49 +94,6 @@ unsafe fn settle(env: sys::napi_env, value: std::result::Result<sys::napi_value,
         Err(v) => check(unsafe { sys::napi_reject_deferred(env, deferred, v) })?,
     }
     Ok(Raw(promise))
-}
-
-/// A new pending promise and the deferred that settles it.
-pub fn promise(env: sys::napi_env) -> Result<(sys::napi_deferred, Raw)> {
-    let mut deferred = ptr::null_mut();
-    let mut promise = ptr::null_mut();
-    check(unsafe { sys::napi_create_promise(env, &mut deferred, &mut promise) })?;
-    Ok((deferred, Raw(promise)))
-}
-
-/// Settles a promise from `promise` with the claims or our error, each in a handle scope
-/// of its own (a drain settles many). A value that cannot be built rejects with
-/// ERR_INTERNAL so that no promise is left pending.
-pub unsafe fn settle_deferred(env: sys::napi_env, deferred: sys::napi_deferred, outcome: std::result::Result<Arc<str>, Error>) {
-    let mut scope = ptr::null_mut();
-    let opened = unsafe { sys::napi_open_handle_scope(env, &mut scope) } == sys::Status::napi_ok;
-    let value = match &outcome {
-        Ok(claims) => unsafe { json_parse(env, claims) }.map(Ok),
-        Err(e) => unsafe { error_value(env, e) }.map(Err),
-    };
-    let value = match value {
-        Ok(v) => Ok(v),
-        Err(_) => {
-            // json_parse may have left an exception pending; clear it before rejecting.
-            let mut ignored = ptr::null_mut();
-            unsafe { sys::napi_get_and_clear_last_exception(env, &mut ignored) };
-            unsafe { error_value(env, &internal()) }.map(Err)
-        }
-    };
-    unsafe {
-        match value {
-            Ok(Ok(v)) => sys::napi_resolve_deferred(env, deferred, v),
-            Ok(Err(v)) => sys::napi_reject_deferred(env, deferred, v),
-            Err(_) => {
-                let mut undefined = ptr::null_mut();
-                sys::napi_get_undefined(env, &mut undefined);
-                sys::napi_reject_deferred(env, deferred, undefined)
-            }
-        };
-        if opened {
-            sys::napi_close_handle_scope(env, scope);
-        }
-    }
 }
 
 /// A promise already resolved with the claims or rejected with the error.
@@ -178,4 +139,62 @@ pub fn string(env: &Env, value: &Unknown<'_>) -> Option<String> {
         return None;
     }
     unsafe { String::from_napi_value(env.raw(), value.raw()) }.ok()
+}
+
+/// The own enumerable string keys of `value`, or None when it is not a plain object.
+pub fn own_keys(env: &Env, value: &Unknown<'_>) -> Option<Vec<String>> {
+    if value.get_type().ok()? != ValueType::Object {
+        return None;
+    }
+    let env = env.raw();
+    unsafe {
+        let mut names = ptr::null_mut();
+        let status = sys::napi_get_all_property_names(
+            env,
+            value.raw(),
+            sys::KeyCollectionMode::own_only,
+            sys::KeyFilter::enumerable | sys::KeyFilter::skip_symbols,
+            sys::KeyConversion::numbers_to_strings,
+            &mut names,
+        );
+        check(status).ok()?;
+        let mut len = 0u32;
+        check(sys::napi_get_array_length(env, names, &mut len)).ok()?;
+        let mut keys = Vec::with_capacity(len as usize);
+        for i in 0..len {
+            let mut name = ptr::null_mut();
+            check(sys::napi_get_element(env, names, i, &mut name)).ok()?;
+            keys.push(String::from_napi_value(env, name).ok()?);
+        }
+        Some(keys)
+    }
+}
+
+/// `JSON.stringify(value)`: JS's own walk of a claims object, which refuses cycles and
+/// over-deep nesting with an exception instead of overflowing our stack. None when it
+/// threw (the exception is cleared) or gave no text.
+pub fn json_stringify(env: &Env, value: &Unknown<'_>) -> Option<String> {
+    let env = env.raw();
+    unsafe {
+        let text = (|| -> Result<sys::napi_value> {
+            let mut global = ptr::null_mut();
+            check(sys::napi_get_global(env, &mut global))?;
+            let mut json = ptr::null_mut();
+            check(sys::napi_get_named_property(env, global, c"JSON".as_ptr(), &mut json))?;
+            let mut stringify = ptr::null_mut();
+            check(sys::napi_get_named_property(env, json, c"stringify".as_ptr(), &mut stringify))?;
+            let arg = value.raw();
+            let mut result = ptr::null_mut();
+            check(sys::napi_call_function(env, json, stringify, 1, &arg, &mut result))?;
+            Ok(result)
+        })();
+        match text {
+            Ok(text) => String::from_napi_value(env, text).ok(),
+            Err(_) => {
+                let mut ignored = ptr::null_mut();
+                sys::napi_get_and_clear_last_exception(env, &mut ignored);
+                None
+            }
+        }
+    }
 }

@@ -1,135 +1,94 @@
-//! Verification options as the JS caller gives them, checked once and turned into a
-//! configuration. Bad options are the operator's mistake: they get ERR_INVALID_OPTIONS
-//! with the option's name.
+//! Options as JS callers give them, read into the core's options. Reading is ours, not the
+//! macro's, so that a wrong option is ERR_INVALID_OPTIONS naming it (an unknown name too:
+//! a typo such as `algorithm` must not be ignored and its default used).
 
-use crate::claims::ClaimRules;
-use crate::error::{Code, Error, Result};
-use crate::fetch;
-use crate::token::parse_algorithm;
-use jsonwebtoken::Algorithm;
-use reqwest::Url;
+use crate::js;
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use oidc_proxy_core::identity;
+use oidc_proxy_core::{Code, Error};
 
-pub const DEFAULT_ALGORITHMS: [&str; 9] = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA"];
-pub const DEFAULT_REQUIRED_CLAIMS: [&str; 4] = ["iat", "exp", "sub", "email"];
-pub const DEFAULT_CLOCK_TOLERANCE: f64 = 30.0;
-pub const MAX_CLOCK_TOLERANCE: f64 = 60.0;
-
-#[derive(Debug, Clone, Default, PartialEq)]
+/// Options of `verifyIdToken`, `validateOptions`, `prefetchKeys` and `new OidcVerifier`.
+#[napi(object)]
 pub struct VerifyOptions {
+    /// Must equal the token's `iss`; discovery reads `${issuer}/.well-known/openid-configuration`.
     pub issuer: String,
-    pub audience: Vec<String>,
+    /// The token's `aud` must contain one of these.
+    pub audience: Either<String, Vec<String>>,
+    /// The issuer's JWKS URL; skips discovery.
     pub jwks_uri: Option<String>,
+    /// Allowed `alg` values. Default: RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 EdDSA.
     pub algorithms: Option<Vec<String>>,
+    /// Seconds of clock skew allowed on exp, nbf and iat. Default 30, at most 60.
     pub clock_tolerance: Option<f64>,
+    /// Claims that must be present besides iss, sub, aud, exp and iat, which always must.
     pub required_claims: Option<Vec<String>>,
 }
 
-pub struct Config {
-    pub rules: ClaimRules,
-    pub algorithms: Vec<Algorithm>,
-    pub jwks_uri: Option<Url>,
+/// Options of `resolveIdentity`, `resolveEmail`, `resolveProfile` and `validateIdentityOptions`.
+#[napi(object)]
+pub struct IdentityOptions {
+    /// Email domains allowed to sign in (ASCII, exact, case-insensitive). Empty: any.
+    pub allowed_domains: Option<Vec<String>>,
+    /// Users of this email domain are named by their local part (`jane`); users of other
+    /// domains by `<local part>_at_<domain>`. Must be one of `allowedDomains` when those are set.
+    pub home_domain: Option<String>,
+    /// Claim that holds the user entity name. Default: derived from the email.
+    pub user_name_claim: Option<String>,
+    /// Claim that lists the user's groups, for ownership refs.
+    pub groups_claim: Option<String>,
+    /// Namespace of the user and of groups given without one. Default `default`.
+    pub namespace: Option<String>,
+    /// Treat a token without `email_verified` as unverified. Default false (Entra ID omits it).
+    pub require_email_verified_claim: Option<bool>,
 }
 
-fn invalid(message: impl Into<String>) -> Error {
-    Error::new(Code::InvalidOptions, message)
-}
+const VERIFY_OPTION_NAMES: [&str; 6] = ["issuer", "audience", "jwksUri", "algorithms", "clockTolerance", "requiredClaims"];
+const IDENTITY_OPTION_NAMES: [&str; 6] =
+    ["allowedDomains", "homeDomain", "userNameClaim", "groupsClaim", "namespace", "requireEmailVerifiedClaim"];
 
-impl VerifyOptions {
-    /// A string that is equal for equal options, to share one verifier between calls.
-    pub fn cache_key(&self) -> String {
-        format!("{:?}", self)
-    }
-
-    pub fn to_config(&self) -> Result<Config> {
-        if self.issuer.is_empty() {
-            return Err(invalid("options.issuer is required"));
-        }
-        let jwks_uri = match &self.jwks_uri {
-            Some(uri) => Some(fetch::check_url("jwksUri", uri).map_err(|why| invalid(format!("options.jwksUri: {why}")))?),
-            None => {
-                fetch::check_url("issuer", &self.issuer).map_err(|why| invalid(format!("options.issuer: {why}")))?;
-                None
-            }
-        };
-        if self.audience.is_empty() || self.audience.iter().any(|a| a.is_empty()) {
-            return Err(invalid("options.audience must be a non-empty string or array of non-empty strings"));
-        }
-        let algorithms = match &self.algorithms {
-            None => DEFAULT_ALGORITHMS.iter().map(|a| parse_algorithm(a).expect("default algorithms parse")).collect(),
-            Some(names) if names.is_empty() => return Err(invalid("options.algorithms must not be empty")),
-            Some(names) => names
-                .iter()
-                .map(|name| {
-                    parse_algorithm(name).ok_or_else(|| {
-                        invalid(format!(
-                            "options.algorithms: {name:?} is not supported (allowed: {}; none and HMAC are never accepted)",
-                            DEFAULT_ALGORITHMS.join(", ")
-                        ))
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?,
-        };
-        let clock_tolerance = self.clock_tolerance.unwrap_or(DEFAULT_CLOCK_TOLERANCE);
-        if !(0.0..=MAX_CLOCK_TOLERANCE).contains(&clock_tolerance) {
-            return Err(invalid(format!("options.clockTolerance must be between 0 and {MAX_CLOCK_TOLERANCE} seconds")));
-        }
-        let required = match &self.required_claims {
-            None => DEFAULT_REQUIRED_CLAIMS.iter().map(|c| c.to_string()).collect(),
-            Some(claims) if claims.iter().any(|c| c.is_empty()) => {
-                return Err(invalid("options.requiredClaims must not hold empty names"))
-            }
-            Some(claims) => claims.clone(),
-        };
-        Ok(Config {
-            rules: ClaimRules { issuer: self.issuer.clone(), audiences: self.audience.clone(), clock_tolerance, required },
-            algorithms,
-            jwks_uri,
-        })
+fn check_names(env: &Env, raw: &Unknown<'_>, known: &[&str]) -> std::result::Result<(), Error> {
+    let keys = js::own_keys(env, raw).ok_or_else(|| Error::new(Code::InvalidOptions, "the options must be an object"))?;
+    match keys.into_iter().find(|name| !known.contains(&name.as_str())) {
+        None => Ok(()),
+        Some(name) => Err(Error::option(&name, format!("is not a known option (known: {})", known.join(", ")))),
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+fn read<T: FromNapiValue>(env: &Env, raw: &Unknown<'_>) -> std::result::Result<T, Error> {
+    unsafe { T::from_napi_value(env.raw(), raw.raw()) }
+        .map_err(|e| Error::new(Code::InvalidOptions, format!("the options are invalid: {}", e.reason)))
+}
 
-    fn base() -> VerifyOptions {
-        VerifyOptions { issuer: "https://login.example.com".into(), audience: vec!["backstage".into()], ..Default::default() }
-    }
+pub fn verify_options(env: &Env, raw: &Unknown<'_>) -> std::result::Result<oidc_proxy_core::VerifyOptions, Error> {
+    check_names(env, raw, &VERIFY_OPTION_NAMES)?;
+    let o: VerifyOptions = read(env, raw)?;
+    Ok(oidc_proxy_core::VerifyOptions {
+        issuer: o.issuer,
+        audience: match o.audience {
+            Either::A(one) => vec![one],
+            Either::B(many) => many,
+        },
+        jwks_uri: o.jwks_uri,
+        algorithms: o.algorithms,
+        clock_tolerance: o.clock_tolerance,
+        required_claims: o.required_claims,
+    })
+}
 
-    fn error(change: impl FnOnce(&mut VerifyOptions)) -> String {
-        let mut o = base();
-        change(&mut o);
-        let e = o.to_config().err().expect("options must be refused");
-        assert_eq!(e.code, Code::InvalidOptions);
-        e.message
-    }
-
-    #[test]
-    fn defaults() {
-        let c = base().to_config().unwrap();
-        assert_eq!(c.algorithms.len(), 9);
-        assert_eq!(c.rules.clock_tolerance, 30.0);
-        assert_eq!(c.rules.required, ["iat", "exp", "sub", "email"]);
-    }
-
-    #[test]
-    fn refusals_name_the_option() {
-        assert!(error(|o| o.issuer.clear()).contains("issuer"));
-        assert!(error(|o| o.issuer = "http://login.example.com".into()).contains("https"));
-        assert!(error(|o| o.audience.clear()).contains("audience"));
-        assert!(error(|o| o.algorithms = Some(vec!["HS256".into()])).contains("HMAC"));
-        assert!(error(|o| o.algorithms = Some(vec!["none".into()])).contains("algorithms"));
-        assert!(error(|o| o.algorithms = Some(vec![])).contains("algorithms"));
-        assert!(error(|o| o.clock_tolerance = Some(61.0)).contains("clockTolerance"));
-        assert!(error(|o| o.clock_tolerance = Some(f64::NAN)).contains("clockTolerance"));
-        assert!(error(|o| o.jwks_uri = Some("http://keys.example.com".into())).contains("jwksUri"));
-    }
-
-    #[test]
-    fn a_jwks_uri_skips_discovery_so_any_issuer_string_is_fine() {
-        let mut o = base();
-        o.issuer = "urn:example:issuer".into();
-        o.jwks_uri = Some("http://127.0.0.1:9/jwks".into());
-        assert!(o.to_config().is_ok());
-    }
+/// Absent (undefined or null) options are the defaults.
+pub fn identity_options(env: &Env, raw: Option<&Unknown<'_>>) -> std::result::Result<identity::IdentityOptions, Error> {
+    let Some(raw) = raw.filter(|o| !matches!(o.get_type(), Ok(ValueType::Undefined | ValueType::Null))) else {
+        return Ok(identity::IdentityOptions::default());
+    };
+    check_names(env, raw, &IDENTITY_OPTION_NAMES)?;
+    let o: IdentityOptions = read(env, raw)?;
+    Ok(identity::IdentityOptions {
+        allowed_domains: o.allowed_domains.unwrap_or_default(),
+        home_domain: o.home_domain,
+        user_name_claim: o.user_name_claim,
+        groups_claim: o.groups_claim,
+        namespace: o.namespace,
+        require_email_verified_claim: o.require_email_verified_claim.unwrap_or(false),
+    })
 }

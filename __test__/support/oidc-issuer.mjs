@@ -27,6 +27,16 @@ export const USERS = {
   eve: { email: 'eve@example.com', name: 'Eve Unverified', email_verified: false },
   // A local part that is no valid entity name: naming her from the email must be refused.
   oconnor: { email: "o'connor@example.com", name: "Fiona O'Connor" },
+  // alice's local part in another domain: another person, never alice's Backstage user.
+  aliceorg: { email: 'alice@example.org', name: 'Alice of Example Org' },
+  // Two @: the domain check and the name must never see different addresses.
+  mallory: { email: 'alice@evil.org@example.com', name: 'Mallory' },
+  // K is U+212A KELVIN SIGN, which Unicode (not ASCII) lower-cases to "k".
+  kelvin: { email: 'kim@\u212Aorp.com', name: 'Kim Kelvin' },
+  // email_verified as a string, as some issuers send it.
+  frank: { email: 'frank@example.com', name: 'Frank Strings', email_verified: 'false' },
+  // No email_verified claim at all, as Entra ID sends.
+  gina: { email: 'gina@example.com', name: 'Gina Entra', email_verified: null },
 };
 
 /** The `sub` each user gets: stable, and unlike any entity name. */
@@ -38,7 +48,8 @@ function accountClaims(login) {
   return {
     sub: subjectOf(login),
     email: user.email,
-    email_verified: user.email_verified ?? true,
+    // null: the claim is left out.
+    ...(user.email_verified === null ? {} : { email_verified: user.email_verified ?? true }),
     name: user.name,
     picture: `https://avatars.example.com/${login}.png`,
     ...(user.groups ? { groups: user.groups } : {}),
@@ -190,11 +201,11 @@ export async function startOidcIssuer({ host = '127.0.0.1', port = 0, alg = 'RS2
    * A token signed with the IdP's own published key, for claims the IdP would never issue
    * (already expired, from the future...). `claims` override the defaults of user `user`.
    */
-  async function sign(claims = {}, { user = 'alice', key = signingKey, kid = signingJwk.kid } = {}) {
+  async function sign(claims = {}, { user = 'alice', key = signingKey, kid = signingJwk.kid, typ = 'JWT' } = {}) {
     const now = Math.floor(Date.now() / 1000);
     const payload = { ...accountClaims(user), iss: issuer, aud: CLIENT_ID, iat: now, exp: now + 600, ...claims };
     for (const [name, value] of Object.entries(payload)) if (value === undefined) delete payload[name];
-    return new SignJWT(payload).setProtectedHeader({ alg, kid, typ: 'JWT' }).sign(key);
+    return new SignJWT(payload).setProtectedHeader({ alg, kid, typ }).sign(key);
   }
 
   /** A token with the IdP's kid and issuer but signed by a key the IdP never published. */

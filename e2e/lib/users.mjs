@@ -1,7 +1,8 @@
 // The people the IdP knows. Typing `login` into the IdP's login form signs in as that user
 // (oidc-provider's devInteractions uses the typed login as the account id, the token's `sub`).
 // jane's catalog entity is named `jdoe`, not `jane.doe`: an identity of user:default/jdoe can only
-// come from the catalog resolver, user:default/jane.doe only from signInWithoutCatalogUser.
+// come from the catalog resolver, user:default/jane.doe_at_example.com only from signInWithoutCatalogUser
+// (no homeDomain in these configs, so the name keeps the email's domain).
 export const USERS = [
   {
     login: 'jane',
@@ -10,7 +11,7 @@ export const USERS = [
     name: 'Jane Doe',
     catalogEntityRef: 'user:default/jdoe',
     catalogGroupRef: 'group:default/platform-team',
-    emailLocalPartRef: 'user:default/jane.doe',
+    emailDerivedRef: 'user:default/jane.doe_at_example.com',
   },
   {
     login: 'sam',
@@ -18,7 +19,7 @@ export const USERS = [
     email: 'sam.rivera@example.org',
     name: 'Sam Rivera',
     catalogEntityRef: null,
-    emailLocalPartRef: 'user:default/sam.rivera',
+    emailDerivedRef: 'user:default/sam.rivera_at_example.org',
   },
 ].map(u => ({
   ...u,

@@ -52,7 +52,7 @@ describe('key rotation at the IdP', () => {
     const home = await openHome(page, `${stack.proxies.main.url}/`, { login: 'sam' });
     assert.equal(stack.idp.issuedKids.at(-1), newKid);
     assert.notEqual(newKid, oldKid);
-    assert.equal(home.userEntityRef, sam.emailLocalPartRef);
+    assert.equal(home.userEntityRef, sam.emailDerivedRef);
     assert.equal(home.refresh.profile.email, sam.email);
   });
 });

@@ -35,10 +35,10 @@ describe("the seed's verbatim config (auth.providers.oidc-proxy)", () => {
   test('5b. a user not in the catalog falls through to signInWithoutCatalogUser', async () => {
     const page = await (await stack.browser.newContext()).newPage();
     const home = await openHome(page, `${stack.proxies.main.url}/`, { login: 'sam' });
-    assert.equal(home.userEntityRef, sam.emailLocalPartRef);
+    assert.equal(home.userEntityRef, sam.emailDerivedRef);
     const { status, json } = await fetchRefresh(page);
     assert.equal(status, 200, JSON.stringify(json));
-    assert.equal(json.backstageIdentity.identity.userEntityRef, sam.emailLocalPartRef);
+    assert.equal(json.backstageIdentity.identity.userEntityRef, sam.emailDerivedRef);
     assert.equal(json.profile.email, sam.email);
   });
 });

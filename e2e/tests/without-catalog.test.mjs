@@ -30,21 +30,21 @@ describe(`signInWithoutCatalogUser, token in ${HEADER}`, () => {
   test('3b. a user with no catalog entity signs in; refresh holds profile, backstageIdentity and the email-derived identity', async () => {
     const page = await (await stack.browser.newContext()).newPage();
     const home = await openHome(page, `${stack.proxies.main.url}/`, { login: 'sam' });
-    assert.equal(home.userEntityRef, sam.emailLocalPartRef);
+    assert.equal(home.userEntityRef, sam.emailDerivedRef);
     const { status, json } = await fetchRefresh(page);
     assert.equal(status, 200, JSON.stringify(json));
     assert.equal(json.profile.email, sam.email);
     assert.equal(json.profile.displayName, sam.name);
     assert.equal(typeof json.backstageIdentity.token, 'string');
     assert.equal(json.backstageIdentity.identity.type, 'user');
-    assert.equal(json.backstageIdentity.identity.userEntityRef, sam.emailLocalPartRef);
-    assert.ok(json.backstageIdentity.identity.ownershipEntityRefs.includes(sam.emailLocalPartRef));
+    assert.equal(json.backstageIdentity.identity.userEntityRef, sam.emailDerivedRef);
+    assert.ok(json.backstageIdentity.identity.ownershipEntityRefs.includes(sam.emailDerivedRef));
   });
 
   test('3c. with only signInWithoutCatalogUser configured, a catalog user gets the email-derived identity, not the entity', async () => {
     const page = await (await stack.browser.newContext()).newPage();
     const home = await openHome(page, `${stack.proxies.main.url}/`, { login: 'jane' });
-    assert.equal(home.userEntityRef, jane.emailLocalPartRef);
+    assert.equal(home.userEntityRef, jane.emailDerivedRef);
     assert.notEqual(home.userEntityRef, jane.catalogEntityRef);
   });
 

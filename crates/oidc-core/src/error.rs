@@ -21,11 +21,13 @@ pub enum Code {
     IdentityDomainNotAllowed,
     IdentityInvalidName,
     IdentityEmailNotVerified,
+    IdentityEmailInvalid,
+    IdentityClaimsInvalid,
     Internal,
 }
 
 impl Code {
-    pub const ALL: [Code; 17] = [
+    pub const ALL: [Code; 19] = [
         Code::InvalidOptions,
         Code::JwsInvalid,
         Code::JoseNotSupported,
@@ -42,6 +44,8 @@ impl Code {
         Code::IdentityDomainNotAllowed,
         Code::IdentityInvalidName,
         Code::IdentityEmailNotVerified,
+        Code::IdentityEmailInvalid,
+        Code::IdentityClaimsInvalid,
         Code::Internal,
     ];
 
@@ -63,6 +67,8 @@ impl Code {
             Code::IdentityDomainNotAllowed => "ERR_IDENTITY_DOMAIN_NOT_ALLOWED",
             Code::IdentityInvalidName => "ERR_IDENTITY_INVALID_NAME",
             Code::IdentityEmailNotVerified => "ERR_IDENTITY_EMAIL_NOT_VERIFIED",
+            Code::IdentityEmailInvalid => "ERR_IDENTITY_EMAIL_INVALID",
+            Code::IdentityClaimsInvalid => "ERR_IDENTITY_CLAIMS_INVALID",
             Code::Internal => "ERR_INTERNAL",
         }
     }
@@ -80,15 +86,22 @@ pub struct Error {
     pub message: String,
     /// The claim a claim-validation failure is about (as `jose` reports it).
     pub claim: Option<String>,
+    /// The option an ERR_INVALID_OPTIONS is about, as the caller spells it (`jwksUri`).
+    pub option: Option<String>,
 }
 
 impl Error {
     pub fn new(code: Code, message: impl Into<String>) -> Self {
-        Error { code, message: message.into(), claim: None }
+        Error { code, message: message.into(), claim: None, option: None }
     }
 
     pub fn claim(claim: &str, message: impl Into<String>) -> Self {
-        Error { code: Code::JwtClaimValidationFailed, message: message.into(), claim: Some(claim.to_owned()) }
+        Error { claim: Some(claim.to_owned()), ..Error::new(Code::JwtClaimValidationFailed, message) }
+    }
+
+    /// ERR_INVALID_OPTIONS about `option`; the message reads `options.<option>: <problem>`.
+    pub fn option(option: &str, problem: impl std::fmt::Display) -> Self {
+        Error { option: Some(option.to_owned()), ..Error::new(Code::InvalidOptions, format!("options.{option}: {problem}")) }
     }
 }
 

@@ -134,13 +134,16 @@ fn string<'a>(jwk: &'a Map<String, Value>, name: &str) -> std::result::Result<&'
 }
 
 fn bytes(jwk: &Map<String, Value>, name: &str) -> std::result::Result<Vec<u8>, String> {
-    base64url::decode(string(jwk, name)?.as_bytes())
-        .ok_or_else(|| format!("the key's \"{name}\" is not canonical base64url"))
+    base64url::decode(string(jwk, name)?.as_bytes()).ok_or_else(|| format!("the key's \"{name}\" is not canonical base64url"))
 }
 
-fn fingerprint(parts: &[&str]) -> u64 {
+/// Identifies the whole JWK: its key material and every member that says how it may be
+/// used (`alg`, `use`, `key_ops`, `kid`), so re-publishing the same key under other terms
+/// retires what was verified under the old ones.
+fn fingerprint(jwk: &Map<String, Value>) -> u64 {
     let mut h = DefaultHasher::new();
-    parts.hash(&mut h);
+    // serde_json's map is ordered by name here, so equal JWKs hash equally.
+    serde_json::to_string(jwk).unwrap_or_default().hash(&mut h);
     h.finish()
 }
 
@@ -165,12 +168,15 @@ fn parse_key(jwk: &Map<String, Value>) -> std::result::Result<Option<Key>, Strin
         Some(_) => return Err("the key's \"alg\" is not a string".into()),
     };
     let kty = string(jwk, "kty")?;
-    let (family, decoding_key, fp) = match kty {
+    let (family, decoding_key) = match kty {
         "RSA" => {
             let n = bytes(jwk, "n")?;
             let e = bytes(jwk, "e")?;
             let first = n.iter().position(|b| *b != 0).unwrap_or(n.len());
             let significant = &n[first..];
+            if significant.is_empty() {
+                return Err("the RSA key's modulus is empty or zero".into());
+            }
             let bits = significant.len() * 8 - significant.first().map_or(8, |b| b.leading_zeros() as usize);
             if bits < MIN_RSA_BITS {
                 return Err(format!("the RSA key has {bits} bits; at least {MIN_RSA_BITS} are required"));
@@ -192,7 +198,7 @@ fn parse_key(jwk: &Map<String, Value>) -> std::result::Result<Option<Key>, Strin
             }
             let (n, e) = (string(jwk, "n")?, string(jwk, "e")?);
             let key = DecodingKey::from_rsa_components(n, e).map_err(|_| "the RSA key is invalid".to_string())?;
-            (Family::Rsa, key, fingerprint(&[kty, n, e]))
+            (Family::Rsa, key)
         }
         "EC" => {
             let crv = string(jwk, "crv")?;
@@ -206,7 +212,7 @@ fn parse_key(jwk: &Map<String, Value>) -> std::result::Result<Option<Key>, Strin
             }
             let (x, y) = (string(jwk, "x")?, string(jwk, "y")?);
             let key = DecodingKey::from_ec_components(x, y).map_err(|_| "the EC key is invalid".to_string())?;
-            (family, key, fingerprint(&[kty, crv, x, y]))
+            (family, key)
         }
         "OKP" => {
             let crv = string(jwk, "crv")?;
@@ -218,7 +224,7 @@ fn parse_key(jwk: &Map<String, Value>) -> std::result::Result<Option<Key>, Strin
             }
             let x = string(jwk, "x")?;
             let key = DecodingKey::from_ed_components(x).map_err(|_| "the Ed25519 key is invalid".to_string())?;
-            (Family::Ed25519, key, fingerprint(&[kty, crv, x]))
+            (Family::Ed25519, key)
         }
         // Symmetric keys are never used: an issuer's JWKS must not let a token choose HMAC.
         "oct" => return Ok(None),
@@ -229,7 +235,7 @@ fn parse_key(jwk: &Map<String, Value>) -> std::result::Result<Option<Key>, Strin
             return Err("the key's \"alg\" does not fit its key type".into());
         }
     }
-    Ok(Some(Key { kid: None, family, alg, decoding_key, fingerprint: fp }))
+    Ok(Some(Key { kid: None, family, alg, decoding_key, fingerprint: fingerprint(jwk) }))
 }
 
 /// ROCA (CVE-2017-15361): moduli made by a flawed Infineon generator are 65537^a mod M
@@ -238,8 +244,8 @@ fn parse_key(jwk: &Map<String, Value>) -> std::result::Result<Option<Key>, Strin
 /// probability; a ROCA modulus always does. Wycheproof lists such keys as to be refused.
 fn has_roca_fingerprint(modulus: &[u8]) -> bool {
     const PRIMES: [u32; 38] = [
-        3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97, 101, 103, 107, 109,
-        113, 127, 131, 137, 139, 149, 151, 157, 163, 167,
+        3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97, 101, 103, 107, 109, 113, 127, 131,
+        137, 139, 149, 151, 157, 163, 167,
     ];
     PRIMES.iter().all(|&p| {
         let residue = modulus.iter().fold(0u32, |r, b| (r * 256 + *b as u32) % p);
@@ -258,8 +264,9 @@ fn has_roca_fingerprint(modulus: &[u8]) -> bool {
 }
 
 /// Checks the signature with the chosen key.
-pub fn verify_signature(key: &Key, alg: Algorithm, signing_input: &str, signature: &str) -> Result<()> {
-    match jsonwebtoken::crypto::verify(signature, signing_input.as_bytes(), &key.decoding_key, alg) {
+/// Checks `signature` (base64url) over `message` with `key` as `alg`.
+pub fn verify_signature(key: &Key, alg: Algorithm, message: &[u8], signature: &str) -> Result<()> {
+    match jsonwebtoken::crypto::verify(signature, message, &key.decoding_key, alg) {
         Ok(true) => Ok(()),
         Ok(false) => Err(Error::new(Code::JwsSignatureVerificationFailed, "the signature does not verify with the issuer's key")),
         Err(_) => Err(Error::new(Code::JwsSignatureVerificationFailed, "the signature could not be checked with the issuer's key")),
@@ -324,8 +331,10 @@ mod tests {
     fn refuses_keys_with_the_roca_fingerprint() {
         // M * 2^1920 + 1 is 1 modulo every ROCA prime, and 1 is in every subgroup.
         let mut m = vec![1u8];
-        for p in [3u32, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97, 101, 103,
-            107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167] {
+        for p in [
+            3u32, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97, 101, 103, 107, 109, 113, 127,
+            131, 137, 139, 149, 151, 157, 163, 167,
+        ] {
             let mut carry = 0u32;
             for byte in m.iter_mut().rev() {
                 let v = *byte as u32 * p + carry;
@@ -337,7 +346,7 @@ mod tests {
                 carry >>= 8;
             }
         }
-        m.extend(std::iter::repeat(0).take(240));
+        m.extend(std::iter::repeat_n(0, 240));
         *m.last_mut().unwrap() = 1;
         assert!(m.len() * 8 > MIN_RSA_BITS, "{} bytes", m.len());
         assert!(has_roca_fingerprint(&m));
@@ -349,6 +358,40 @@ mod tests {
         }
         // A modulus divisible by 3 is outside the subgroup mod 3, so no fingerprint.
         assert!(!has_roca_fingerprint(&[0xff; 256]));
+    }
+
+    #[test]
+    fn an_empty_or_zero_modulus_is_unusable() {
+        for n in ["", "AA", "AAAA"] {
+            let s = set(json!({"keys": [{"kty": "RSA", "kid": "z", "n": n, "e": "AQAB"}]}));
+            match s.choose(Algorithm::RS256, Some("z")) {
+                Choice::Unusable(reason) => assert!(reason.contains("modulus"), "{reason}"),
+                _ => panic!("a zero modulus must be unusable"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_fingerprint_covers_how_a_key_may_be_used() {
+        let base = json!({"kty": "RSA", "kid": "a", "n": modulus(256), "e": "AQAB"});
+        let fp = |patch: Value| {
+            let mut jwk = base.as_object().unwrap().clone();
+            jwk.extend(patch.as_object().unwrap().clone());
+            set(json!({ "keys": [jwk] })).keys[0].fingerprint
+        };
+        let plain = fp(json!({}));
+        assert_eq!(plain, fp(json!({})));
+        let others = [
+            fp(json!({"alg": "RS256"})),
+            fp(json!({"alg": "PS256"})),
+            fp(json!({"use": "sig"})),
+            fp(json!({"key_ops": ["verify"]})),
+            fp(json!({"kid": "b"})),
+        ];
+        for (i, other) in others.iter().enumerate() {
+            assert_ne!(plain, *other, "variant {i}");
+        }
+        assert_ne!(others[0], others[1]);
     }
 
     #[test]

@@ -31,8 +31,7 @@ fn build_client() -> Result<Client, String> {
         .user_agent(concat!("backstage-oidc-proxy-provider/", env!("CARGO_PKG_VERSION")));
     // Node's way of adding private CAs; honour it so the addon trusts what Node trusts.
     if let Some(path) = std::env::var_os("NODE_EXTRA_CA_CERTS") {
-        let pem = std::fs::read(&path)
-            .map_err(|e| format!("NODE_EXTRA_CA_CERTS ({}) cannot be read: {e}", path.to_string_lossy()))?;
+        let pem = std::fs::read(&path).map_err(|e| format!("NODE_EXTRA_CA_CERTS ({}) cannot be read: {e}", path.to_string_lossy()))?;
         let certs = reqwest::Certificate::from_pem_bundle(&pem)
             .map_err(|_| format!("NODE_EXTRA_CA_CERTS ({}) is not a PEM bundle", path.to_string_lossy()))?;
         builder = builder.tls_certs_merge(certs);
@@ -41,7 +40,9 @@ fn build_client() -> Result<Client, String> {
 }
 
 pub fn is_loopback_host(url: &Url) -> bool {
-    let Some(host) = url.host_str() else { return false };
+    let Some(host) = url.host_str() else {
+        return false;
+    };
     let host = host.trim_start_matches('[').trim_end_matches(']');
     match host.parse::<IpAddr>() {
         Ok(ip) => ip.is_loopback(),
@@ -62,12 +63,8 @@ pub fn check_url(what: &str, url: &str) -> Result<Url, String> {
 
 pub async fn get_json(what: &str, url: &Url) -> Result<Fetched, String> {
     let client = CLIENT.as_ref().map_err(Clone::clone)?;
-    let mut response = client
-        .get(url.clone())
-        .header(reqwest::header::ACCEPT, "application/json")
-        .send()
-        .await
-        .map_err(|e| describe(what, url, &e))?;
+    let mut response =
+        client.get(url.clone()).header(reqwest::header::ACCEPT, "application/json").send().await.map_err(|e| describe(what, url, &e))?;
     let status = response.status();
     if status != StatusCode::OK {
         return Err(format!("the {what} at {url} answered HTTP {}", status.as_u16()));

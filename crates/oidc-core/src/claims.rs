@@ -10,7 +10,8 @@ pub struct ClaimRules {
     pub audiences: Vec<String>,
     /// Seconds of clock skew allowed on exp, nbf and iat.
     pub clock_tolerance: f64,
-    /// Claims that must be present and not null, besides iss, aud and exp, which always are.
+    /// Claims that must be present and not null, besides the ones OIDC makes mandatory
+    /// (MANDATORY), which always are.
     pub required: Vec<String>,
 }
 
@@ -26,6 +27,12 @@ impl Lifetime {
         now <= self.exp + tolerance && self.nbf.is_none_or(|nbf| now + tolerance >= nbf)
     }
 }
+
+/// OIDC Core 2: every ID token has these. No option can stop requiring them.
+pub const MANDATORY: [&str; 5] = ["iss", "sub", "aud", "exp", "iat"];
+
+/// OIDC Core 2: `sub` is at most 255 ASCII characters.
+pub const MAX_SUB_LEN: usize = 255;
 
 fn present<'a>(claims: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
     claims.get(name).filter(|v| !v.is_null())
@@ -55,13 +62,11 @@ pub fn check(claims: &Map<String, Value>, rules: &ClaimRules, now: f64) -> Resul
 
     match string(claims, "iss")? {
         None => return Err(Error::claim("iss", "the iss claim is missing")),
-        Some(iss) if iss != rules.issuer => {
-            return Err(Error::claim("iss", "the iss claim does not match the configured issuer"))
-        }
+        Some(iss) if iss != rules.issuer => return Err(Error::claim("iss", "the iss claim does not match the configured issuer")),
         Some(_) => {}
     }
 
-    let audiences: Vec<&str> = match present(claims, "aud") {
+    let mut audiences: Vec<&str> = match present(claims, "aud") {
         None => return Err(Error::claim("aud", "the aud claim is missing")),
         Some(Value::String(aud)) => vec![aud.as_str()],
         Some(Value::Array(items)) if !items.is_empty() => {
@@ -76,6 +81,9 @@ pub fn check(claims: &Map<String, Value>, rules: &ClaimRules, now: f64) -> Resul
         }
         Some(_) => return Err(Error::claim("aud", "the aud claim is not a string or a non-empty array of strings")),
     };
+    // `[A, A]` names one party: it must not count as several for the azp rule.
+    audiences.sort_unstable();
+    audiences.dedup();
     if !audiences.iter().any(|aud| rules.audiences.iter().any(|want| want == aud)) {
         return Err(Error::claim("aud", "the aud claim does not contain the configured audience"));
     }
@@ -83,9 +91,7 @@ pub fn check(claims: &Map<String, Value>, rules: &ClaimRules, now: f64) -> Resul
     // OIDC Core 3.1.3.7 steps 4 and 5: with several audiences the token must say which
     // party it was issued to, and that party must be us.
     match string(claims, "azp")? {
-        None if audiences.len() > 1 => {
-            return Err(Error::claim("azp", "the token has several audiences but no azp claim"))
-        }
+        None if audiences.len() > 1 => return Err(Error::claim("azp", "the token has several audiences but no azp claim")),
         Some(azp) if !rules.audiences.iter().any(|want| want == azp) => {
             return Err(Error::claim("azp", "the azp claim is not the configured audience"))
         }
@@ -97,7 +103,8 @@ pub fn check(claims: &Map<String, Value>, rules: &ClaimRules, now: f64) -> Resul
         Some(exp) => exp,
     };
     if now > exp + tolerance {
-        return Err(Error::new(crate::error::Code::JwtExpired, "the token has expired (exp is in the past)"));
+        let expired = Error::new(crate::error::Code::JwtExpired, "the token has expired (exp is in the past)");
+        return Err(Error { claim: Some("exp".into()), ..expired });
     }
 
     if let Some(iat) = number(claims, "iat")? {
@@ -113,10 +120,24 @@ pub fn check(claims: &Map<String, Value>, rules: &ClaimRules, now: f64) -> Resul
         }
     }
 
-    string(claims, "sub")?;
+    match string(claims, "sub")? {
+        None => return Err(Error::claim("sub", "the sub claim is missing")),
+        Some(sub) if sub.is_empty() || sub.len() > MAX_SUB_LEN || !sub.is_ascii() => {
+            return Err(Error::claim("sub", "the sub claim is not 1 to 255 ASCII characters"))
+        }
+        Some(_) => {}
+    }
     string(claims, "email")?;
 
-    for name in &rules.required {
+    // Keycloak marks the token kind in the payload: `ID` for ID tokens, `Bearer` for
+    // access tokens. Where the claim is present, only `ID` passes.
+    match present(claims, "typ") {
+        None => {}
+        Some(Value::String(typ)) if typ == "ID" => {}
+        Some(_) => return Err(Error::claim("typ", "the typ claim says this is not an ID token")),
+    }
+
+    for name in MANDATORY.iter().copied().chain(rules.required.iter().map(String::as_str)) {
         if present(claims, name).is_none() {
             return Err(Error::claim(name, format!("the required {name} claim is missing")));
         }
@@ -138,7 +159,7 @@ mod tests {
             issuer: "https://issuer.example".into(),
             audiences: vec!["backstage".into()],
             clock_tolerance: 30.0,
-            required: vec!["iat".into(), "exp".into(), "sub".into(), "email".into()],
+            required: vec!["email".into()],
         }
     }
 
@@ -198,7 +219,7 @@ mod tests {
 
     #[test]
     fn exp_is_required_numeric_and_enforced_with_tolerance() {
-        assert_eq!(failure(json!({"exp": NOW - 31.0})).0, Code::JwtExpired);
+        assert_eq!(failure(json!({"exp": NOW - 31.0})), (Code::JwtExpired, Some("exp".into())));
         check(&with(json!({"exp": NOW - 29.0})), &rules(), NOW).unwrap();
         assert_eq!(failure(json!({"exp": "DELETE"})).1, Some("exp".into()));
         // CVE-2026-25537: a string exp must not be treated as absent.
@@ -226,7 +247,40 @@ mod tests {
         r.required = vec!["groups".into()];
         assert_eq!(check(&with(json!({})), &r, NOW).unwrap_err().claim.as_deref(), Some("groups"));
         r.required = vec![];
-        check(&with(json!({"iat": "DELETE", "email": "DELETE", "sub": "DELETE"})), &r, NOW).unwrap();
+        check(&with(json!({"email": "DELETE"})), &r, NOW).unwrap();
+    }
+
+    #[test]
+    fn oidc_mandatory_claims_cannot_be_switched_off() {
+        let mut r = rules();
+        r.required = vec!["groups".into()];
+        for claim in MANDATORY {
+            let mut claims = with(json!({"groups": ["g"]}));
+            claims.remove(claim);
+            assert_eq!(check(&claims, &r, NOW).unwrap_err().claim.as_deref(), Some(claim), "{claim}");
+        }
+    }
+
+    #[test]
+    fn sub_is_1_to_255_ascii_characters() {
+        for bad in [json!(""), json!("é"), json!("x".repeat(256)), json!(null)] {
+            assert_eq!(failure(json!({"sub": bad})).1, Some("sub".into()), "{bad}");
+        }
+        check(&with(json!({"sub": "x".repeat(255)})), &rules(), NOW).unwrap();
+    }
+
+    #[test]
+    fn a_repeated_audience_is_one_audience() {
+        check(&with(json!({"aud": ["backstage", "backstage"]})), &rules(), NOW).unwrap();
+        assert_eq!(failure(json!({"aud": ["backstage", "backstage", "other"]})).1, Some("azp".into()));
+    }
+
+    #[test]
+    fn a_payload_typ_must_say_id_token() {
+        check(&with(json!({"typ": "ID"})), &rules(), NOW).unwrap();
+        for typ in [json!("Bearer"), json!("id"), json!("Refresh"), json!(1)] {
+            assert_eq!(failure(json!({"typ": typ})).1, Some("typ".into()), "{typ}");
+        }
     }
 
     #[test]

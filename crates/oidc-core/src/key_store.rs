@@ -13,7 +13,7 @@ use crate::jwks::KeySet;
 use crate::stats;
 use once_cell::sync::Lazy;
 use reqwest::Url;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 use tokio::runtime::Runtime;
 use tokio::sync::watch;
@@ -73,12 +73,7 @@ pub struct Snapshot {
 
 impl KeyStore {
     pub fn new(issuer: String, jwks_uri: Option<Url>) -> Arc<KeyStore> {
-        Arc::new(KeyStore {
-            issuer,
-            configured_jwks_uri: jwks_uri,
-            state: Mutex::new(State::default()),
-            done: watch::channel(0).0,
-        })
+        Arc::new(KeyStore { issuer, configured_jwks_uri: jwks_uri, state: Mutex::new(State::default()), done: watch::channel(0).0 })
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -101,7 +96,6 @@ impl KeyStore {
             self.start_fetch(&mut state, now);
         }
         let keys = state.keys.clone()?;
-        stats::count(stats::KEY_CACHE_HIT);
         Some(Snapshot { keys, generation: state.generation })
     }
 
@@ -115,7 +109,6 @@ impl KeyStore {
         if let Some(snapshot) = self.current() {
             return Ok(snapshot);
         }
-        stats::count(stats::KEY_CACHE_MISS);
         let wait = {
             let mut state = self.lock();
             match state.in_flight {
@@ -226,9 +219,7 @@ impl KeyStore {
     }
 
     async fn discover(&self) -> std::result::Result<Url, String> {
-        let url = fetch::check_url("issuer", &self.issuer)?;
-        let url = Url::parse(&format!("{}/.well-known/openid-configuration", url.as_str().trim_end_matches('/')))
-            .map_err(|_| "the discovery URL cannot be built from the issuer".to_string())?;
+        let url = discovery_url(&self.issuer)?;
         let result = async {
             let doc = fetch::get_json("discovery document", &url).await?.body;
             read_discovery(&self.issuer, &url, &doc)
@@ -270,9 +261,15 @@ impl KeyStore {
     }
 }
 
+/// Where an issuer publishes its discovery document (OIDC Discovery 4).
+pub fn discovery_url(issuer: &str) -> std::result::Result<Url, String> {
+    let url = fetch::check_url("issuer", issuer)?;
+    Url::parse(&format!("{}/.well-known/openid-configuration", url.as_str().trim_end_matches('/')))
+        .map_err(|_| "the discovery URL cannot be built from the issuer".to_string())
+}
+
 /// The JWKS URI of a discovery document, once it is known to be the issuer's own.
-/// Apart from the fetch so the fuzz targets can reach it.
-pub(crate) fn read_discovery(issuer: &str, url: &Url, doc: &serde_json::Map<String, serde_json::Value>) -> std::result::Result<Url, String> {
+pub fn read_discovery(issuer: &str, url: &Url, doc: &serde_json::Map<String, serde_json::Value>) -> std::result::Result<Url, String> {
     // OIDC Discovery 4.3: the document must be the issuer's own.
     if doc.get("issuer").and_then(|v| v.as_str()) != Some(issuer) {
         return Err(format!("the discovery document at {url} names a different issuer"));
@@ -285,11 +282,19 @@ pub(crate) fn read_discovery(issuer: &str, url: &Url, doc: &serde_json::Map<Stri
 
 type StoreKey = (String, Option<String>);
 
-static STORES: Lazy<Mutex<std::collections::HashMap<StoreKey, Arc<KeyStore>>>> = Lazy::new(Default::default);
+/// Stores by issuer (and JWKS URI), held weakly: verifiers of one issuer share its keys,
+/// and a store goes away with the last verifier that uses it.
+static STORES: Lazy<Mutex<std::collections::HashMap<StoreKey, Weak<KeyStore>>>> = Lazy::new(Default::default);
 
-/// The process-wide store for an issuer (and JWKS URI, when one is configured).
+/// The store every verifier of this issuer (and JWKS URI, when one is configured) shares.
 pub fn shared(issuer: &str, jwks_uri: Option<&Url>) -> Arc<KeyStore> {
     let key = (issuer.to_owned(), jwks_uri.map(|u| u.to_string()));
     let mut stores = STORES.lock().unwrap_or_else(|e| e.into_inner());
-    Arc::clone(stores.entry(key).or_insert_with(|| KeyStore::new(issuer.to_owned(), jwks_uri.cloned())))
+    if let Some(store) = stores.get(&key).and_then(Weak::upgrade) {
+        return store;
+    }
+    stores.retain(|_, store| store.strong_count() > 0);
+    let store = KeyStore::new(issuer.to_owned(), jwks_uri.cloned());
+    stores.insert(key, Arc::downgrade(&store));
+    store
 }

@@ -10,11 +10,22 @@ use serde_json::{Map, Value};
 /// together is 16 KiB, so no real proxy-forwarded token is larger.
 pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
 
+/// A compact JWS whose structure and header passed; the payload is not read yet.
+#[derive(Debug)]
+pub struct Jws<'a> {
+    pub alg: Algorithm,
+    pub kid: Option<String>,
+    /// `header.payload`, the bytes the signature covers.
+    pub signing_input: &'a str,
+    pub signature: &'a str,
+    pub payload: Vec<u8>,
+}
+
+/// A JWS whose payload is a JSON object: an ID token before its signature is checked.
 #[derive(Debug)]
 pub struct Token<'a> {
     pub alg: Algorithm,
     pub kid: Option<String>,
-    /// `header.payload`, the bytes the signature covers.
     pub signing_input: &'a str,
     pub signature: &'a str,
     /// The payload text, a JSON object without duplicate names.
@@ -41,7 +52,8 @@ pub fn parse_algorithm(name: &str) -> Option<Algorithm> {
     })
 }
 
-pub fn parse(token: &str) -> Result<Token<'_>> {
+/// The JWS layer: structure, size, canonical base64url, header rules.
+pub fn parse_jws(token: &str) -> Result<Jws<'_>> {
     if token.is_empty() {
         return Err(invalid("the token is empty"));
     }
@@ -61,31 +73,43 @@ pub fn parse(token: &str) -> Result<Token<'_>> {
     if base64url::decode(signature.as_bytes()).is_none() {
         return Err(invalid("the signature is not canonical base64url"));
     }
-    let header_bytes = base64url::decode(header_b64.as_bytes())
-        .ok_or_else(|| invalid("the protected header is not canonical base64url"))?;
-    let header = json_object::parse(&header_bytes)
-        .map_err(|why| invalid(&format!("the protected header {why}")))?;
+    let header_bytes =
+        base64url::decode(header_b64.as_bytes()).ok_or_else(|| invalid("the protected header is not canonical base64url"))?;
+    let header = json_object::parse(&header_bytes).map_err(|why| invalid(&format!("the protected header {why}")))?;
     let (alg, kid) = check_header(&header)?;
-
-    let payload_bytes = base64url::decode(payload_b64.as_bytes())
-        .ok_or_else(|| invalid("the payload is not canonical base64url"))?;
-    let claims = json_object::parse(&payload_bytes)
-        .map_err(|why| Error::new(Code::JwtInvalid, format!("the payload {why}")))?;
-    // from_utf8 cannot fail: serde_json accepted the bytes as JSON text.
-    let payload_json = String::from_utf8(payload_bytes)
-        .map_err(|_| Error::new(Code::JwtInvalid, "the payload is not UTF-8"))?;
-
-    Ok(Token {
-        alg,
-        kid,
-        signing_input: &token[..header_b64.len() + 1 + payload_b64.len()],
-        signature,
-        payload_json,
-        claims,
-    })
+    let payload = base64url::decode(payload_b64.as_bytes()).ok_or_else(|| invalid("the payload is not canonical base64url"))?;
+    Ok(Jws { alg, kid, signing_input: &token[..header_b64.len() + 1 + payload_b64.len()], signature, payload })
 }
 
-pub(crate) fn check_header(header: &Map<String, Value>) -> Result<(Algorithm, Option<String>)> {
+/// An ID token: the JWS layer, then the payload as a JSON object.
+pub fn parse(token: &str) -> Result<Token<'_>> {
+    let Jws { alg, kid, signing_input, signature, payload } = parse_jws(token)?;
+    let claims = json_object::parse(&payload).map_err(|why| Error::new(Code::JwtInvalid, format!("the payload {why}")))?;
+    // from_utf8 cannot fail: serde_json accepted the bytes as JSON text.
+    let payload_json = String::from_utf8(payload).map_err(|_| Error::new(Code::JwtInvalid, "the payload is not UTF-8"))?;
+    Ok(Token { alg, kid, signing_input, signature, payload_json, claims })
+}
+
+/// `value` names the media type `application/<subtype>`, in either spelling, any case.
+fn media_type_is(value: &str, subtype: &str) -> bool {
+    let short = match value.get(..12) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("application/") => &value[12..],
+        _ => value,
+    };
+    short.eq_ignore_ascii_case(subtype)
+}
+
+/// RFC 8725 3.11: a token of another kind (an access token `at+jwt`, a logout token
+/// `logout+jwt`, ...) must not pass as an ID token. ID tokens carry no `typ` or `JWT`.
+fn check_typ(header: &Map<String, Value>) -> Result<()> {
+    match header.get("typ") {
+        None => Ok(()),
+        Some(Value::String(typ)) if media_type_is(typ, "jwt") => Ok(()),
+        Some(_) => Err(Error::claim("typ", "the header's typ says this is not an ID token (only JWT is accepted)")),
+    }
+}
+
+fn check_header(header: &Map<String, Value>) -> Result<(Algorithm, Option<String>)> {
     if header.contains_key("enc") {
         return Err(invalid("the token is a JWE (encrypted); a signed ID token is required"));
     }
@@ -100,19 +124,21 @@ pub(crate) fn check_header(header: &Map<String, Value>) -> Result<(Algorithm, Op
             return Err(Error::new(Code::JoseNotSupported, "unencoded payloads (b64) are not supported"));
         }
     }
+    // RFC 7515 4.1.10: a media type may omit its "application/" prefix, so both spellings
+    // name a nested JWT.
     if let Some(Value::String(cty)) = header.get("cty") {
-        if cty.eq_ignore_ascii_case("JWT") {
+        if media_type_is(cty, "jwt") {
             return Err(Error::new(Code::JoseNotSupported, "nested JWTs (cty: JWT) are not supported"));
         }
     }
+    check_typ(header)?;
     let alg = match header.get("alg") {
         Some(Value::String(alg)) => alg,
         Some(_) => return Err(invalid("the header's alg is not a string")),
         None => return Err(invalid("the header has no alg")),
     };
-    let alg = parse_algorithm(alg).ok_or_else(|| {
-        Error::new(Code::JoseAlgNotAllowed, "the token's algorithm is not supported (none and HMAC are never accepted)")
-    })?;
+    let alg = parse_algorithm(alg)
+        .ok_or_else(|| Error::new(Code::JoseAlgNotAllowed, "the token's algorithm is not supported (none and HMAC are never accepted)"))?;
     let kid = match header.get("kid") {
         None => None,
         Some(Value::String(kid)) => Some(kid.clone()),
@@ -167,6 +193,25 @@ mod tests {
         assert_eq!(code(&token(r#"{"alg":"RSA-OAEP","enc":"A256GCM"}"#, "{}")), Code::JwsInvalid);
         assert_eq!(code(&token(r#"{"alg":"RS256","alg":"none"}"#, "{}")), Code::JwsInvalid);
         assert_eq!(code(&token(r#"{"alg":"RS256","kid":7}"#, "{}")), Code::JwsInvalid);
+        for cty in ["jwt", "application/JWT", "APPLICATION/jwt"] {
+            let header = format!(r#"{{"alg":"RS256","cty":"{cty}"}}"#);
+            assert_eq!(code(&token(&header, "{}")), Code::JoseNotSupported, "{cty}");
+        }
+    }
+
+    #[test]
+    fn only_id_token_types_pass() {
+        for typ in ["JWT", "jwt", "application/jwt", "Application/JWT"] {
+            let header = format!(r#"{{"alg":"RS256","typ":"{typ}"}}"#);
+            assert!(parse(&token(&header, "{}")).is_ok(), "{typ}");
+        }
+        for typ in ["at+jwt", "application/at+jwt", "logout+jwt", "JOSE", "", "application/"] {
+            let header = format!(r#"{{"alg":"RS256","typ":"{typ}"}}"#);
+            let e = parse(&token(&header, "{}")).unwrap_err();
+            assert_eq!((e.code, e.claim.as_deref()), (Code::JwtClaimValidationFailed, Some("typ")), "{typ}");
+        }
+        let e = parse(&token(r#"{"alg":"RS256","typ":7}"#, "{}")).unwrap_err();
+        assert_eq!(e.claim.as_deref(), Some("typ"));
     }
 
     #[test]

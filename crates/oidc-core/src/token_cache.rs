@@ -72,7 +72,7 @@ impl TokenCache {
     }
 
     #[cfg(test)]
-    pub fn len(&self) -> usize {
+    fn len(&self) -> usize {
         self.lock().entries.len()
     }
 }

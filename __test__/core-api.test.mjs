@@ -1,0 +1,105 @@
+// The native API's contracts with its callers: the verifier object, error codes as one
+// list (Rust, the generated TypeScript and the README agree), structured option errors,
+// and counters counted once.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { OidcVerifier, ErrorCode, errorCodes, cacheStats, verifyIdToken, validateOptions } from '../index.js';
+import { startIssuer, optionsFor } from './support/test-issuer.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+let issuer;
+before(async () => {
+  issuer = await startIssuer();
+});
+after(() => issuer.stop());
+
+test('error codes are one list: the core, the generated ErrorCode type, index.d.ts and the README agree', () => {
+  const codes = errorCodes();
+  assert.deepEqual(Object.values(ErrorCode).sort(), [...codes].sort());
+  const dts = fs.readFileSync(path.join(root, 'index.d.ts'), 'utf8');
+  const union = /export type ErrorCode = ([^\n]+)/.exec(dts)?.[1] ?? '';
+  assert.deepEqual([...union.matchAll(/'(ERR_\w+)'/g)].map(m => m[1]).sort(), [...codes].sort());
+  // The README's status table is what an operator reads: every code is in it.
+  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  const statusRows = readme.split('\n').filter(l => /^\| (401|403|500|503) \|/.test(l)).join('\n');
+  for (const code of codes) assert.ok(statusRows.includes(`\`${code}\``), `${code} is missing from the README's status table`);
+  // And errors.ts maps codes through the generated type, not a hand-made list.
+  const errorsTs = fs.readFileSync(path.join(root, 'backstage/errors.ts'), 'utf8');
+  assert.match(errorsTs, /type ErrorCode/);
+});
+
+test('new OidcVerifier checks its options; the error names the option', () => {
+  for (const [options, option] of [
+    [{ issuer: '', audience: 'a' }, 'issuer'],
+    [{ issuer: 'http://login.example.com', audience: 'a' }, 'issuer'],
+    [{ issuer: issuer.url, audience: [] }, 'audience'],
+    [{ issuer: issuer.url, audience: 'a', algorithms: ['HS256'] }, 'algorithms'],
+    [{ issuer: issuer.url, audience: 'a', clockTolerance: 61 }, 'clockTolerance'],
+    [{ issuer: issuer.url, audience: 'a', algorithm: ['RS256'] }, 'algorithm'],
+  ]) {
+    for (const attempt of [() => new OidcVerifier(options), () => validateOptions(options)]) {
+      assert.throws(attempt, error => {
+        assert.equal(error.code, 'ERR_INVALID_OPTIONS');
+        assert.equal(error.option, option, error.message);
+        return true;
+      });
+    }
+  }
+});
+
+test('one verifier verifies many tokens; a repeated token is a cache hit counted once', async () => {
+  const verifier = new OidcVerifier(optionsFor(issuer));
+  await verifier.prefetchKeys();
+  const token = await issuer.sign({ sub: 'api-1' });
+  const before = cacheStats();
+  assert.equal((await verifier.verify(token)).sub, 'api-1');
+  assert.equal((await verifier.verify(token)).sub, 'api-1');
+  const after = cacheStats();
+  const delta = key => after[key] - before[key];
+  assert.equal(delta('verifyOk'), 2);
+  assert.equal(delta('tokenCacheHit'), 1);
+  assert.equal(delta('tokenCacheMiss'), 1);
+  assert.equal(delta('keyCacheHit'), 2);
+  assert.equal(delta('keyCacheMiss'), 0);
+  assert.deepEqual(Object.keys(after).sort(), [
+    'discoveryFetchError', 'discoveryFetchOk', 'jwksFetchError', 'jwksFetchOk', 'keyCacheHit', 'keyCacheMiss',
+    'tokenCacheHit', 'tokenCacheMiss', 'verifyError', 'verifyOk',
+  ]);
+});
+
+test('a cold verifier waits for the keys once and counts one miss', async () => {
+  const cold = await startIssuer();
+  try {
+    const verifier = new OidcVerifier(optionsFor(cold));
+    const before = cacheStats();
+    const e = await verifier.verify(await cold.sign({ exp: Math.floor(Date.now() / 1000) - 3600 })).catch(e => e);
+    assert.equal(e.code, 'ERR_JWT_EXPIRED');
+    assert.equal(e.claim, 'exp');
+    const after = cacheStats();
+    assert.equal(after.keyCacheMiss - before.keyCacheMiss, 1);
+    assert.equal(after.verifyError - before.verifyError, 1);
+    assert.equal(after.verifyOk - before.verifyOk, 0);
+  } finally {
+    await cold.stop();
+  }
+});
+
+test('verifyIdToken keeps a bounded set of verifiers: options invented per call do not grow memory', async () => {
+  const token = await issuer.sign();
+  for (let i = 0; i < 200; i++) {
+    const e = await verifyIdToken(token, { ...optionsFor(issuer), audience: `aud-${i}` }).catch(e => e);
+    assert.equal(e.code, 'ERR_JWT_CLAIM_VALIDATION_FAILED');
+  }
+  assert.equal((await verifyIdToken(token, optionsFor(issuer))).sub, 'user-1');
+});
+
+test('a token that is not a string rejects, it does not throw', async () => {
+  const verifier = new OidcVerifier(optionsFor(issuer));
+  for (const bad of [undefined, null, 7, {}, ['a.b.c']]) {
+    const e = await verifier.verify(bad).catch(e => e);
+    assert.equal(e.code, 'ERR_JWS_INVALID');
+  }
+});

@@ -1,0 +1,102 @@
+// The sign-in cache in a real Backstage backend: the repeated ID token gets the same
+// sign-in result without the resolvers running again, and only while it should: the ID
+// token still valid, its key still published, within the maximum age; 0 turns it off.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startIssuer } from './support/test-issuer.mjs';
+import { startAuthBackend, user } from './support/auth-backend.mjs';
+
+const sleep = ms => new Promise(r => setTimeout(r, ms));
+const COOLDOWN_MS = 5000; // the key store's unknown-kid refetch cooldown
+
+function provider(issuer, extra = {}) {
+  return {
+    issuer: issuer.url,
+    audience: 'backstage',
+    clockTolerance: 0,
+    signIn: { resolvers: [{ resolver: 'emailMatchingUserEntityProfileEmail' }, { resolver: 'signInWithoutCatalogUser', homeDomain: 'example.com' }] },
+    ...extra,
+  };
+}
+
+async function signIn(backend, token) {
+  const response = await backend.refresh(token);
+  const text = await response.text();
+  assert.equal(response.status, 200, text);
+  return JSON.parse(text).backstageIdentity;
+}
+
+describe('sign-in cache', () => {
+  let issuer;
+  let cachedBackend;
+  let uncached;
+  let shortAge;
+  before(async () => {
+    issuer = await startIssuer();
+    const entities = [user('jane-in-catalog', { email: 'jane.doe@example.com' })];
+    [cachedBackend, uncached, shortAge] = await Promise.all([
+      startAuthBackend({ providers: { oidcProxy: provider(issuer) }, entities }),
+      startAuthBackend({ providers: { oidcProxy: provider(issuer, { signInCacheMaxAgeSeconds: 0 }) }, entities }),
+      startAuthBackend({ providers: { oidcProxy: provider(issuer, { signInCacheMaxAgeSeconds: 1 }) }, entities }),
+    ]);
+  });
+  after(async () => {
+    await Promise.all([cachedBackend, uncached, shortAge].filter(Boolean).map(b => b.stop()));
+    await issuer.stop();
+  });
+
+  test('the same ID token gets the same sign-in result; another token its own', async () => {
+    const token = await issuer.sign({ sub: 'cache-1' });
+    const first = await signIn(cachedBackend, token);
+    assert.equal(first.identity.userEntityRef, 'user:default/jane-in-catalog');
+    const again = await signIn(cachedBackend, token);
+    assert.equal(again.token, first.token, 'served from the cache');
+    assert.ok(again.expiresInSeconds <= first.expiresInSeconds, 'the remaining lifetime is recomputed');
+    const other = await signIn(cachedBackend, await issuer.sign({ sub: 'cache-2' }));
+    assert.notEqual(other.token, first.token);
+  });
+
+  test('signInCacheMaxAgeSeconds: 0 turns it off', async () => {
+    const token = await issuer.sign({ sub: 'cache-3' });
+    const first = await signIn(uncached, token);
+    await sleep(1100); // Backstage tokens carry whole seconds: a new one differs after a second
+    assert.notEqual((await signIn(uncached, token)).token, first.token);
+  });
+
+  test('an entry older than the maximum age is not served', async () => {
+    const token = await issuer.sign({ sub: 'cache-4' });
+    const first = await signIn(shortAge, token);
+    assert.equal((await signIn(shortAge, token)).token, first.token);
+    await sleep(1300);
+    assert.notEqual((await signIn(shortAge, token)).token, first.token);
+  });
+
+  test('an expired ID token is refused, not answered from the cache', async () => {
+    const token = await issuer.sign({ sub: 'cache-5', exp: Math.floor(Date.now() / 1000) + 2 });
+    await signIn(cachedBackend, token);
+    await signIn(cachedBackend, token);
+    await sleep(3100);
+    const response = await cachedBackend.refresh(token);
+    assert.equal(response.status, 401, await response.text());
+  });
+
+  test("a token whose key left the JWKS is refused, and its entry is gone when the key returns", async () => {
+    const oldKey = issuer.key;
+    const token = await issuer.sign({ sub: 'cache-6' });
+    const first = await signIn(cachedBackend, token);
+    assert.equal((await signIn(cachedBackend, token)).token, first.token);
+
+    await sleep(COOLDOWN_MS + 200);
+    const newKey = await issuer.rotate({ drop: true });
+    await signIn(cachedBackend, await issuer.sign({ sub: 'cache-7' }, { key: newKey })); // refetch: the old key is gone
+    const refused = await cachedBackend.refresh(token);
+    assert.equal(refused.status, 401, await refused.text());
+
+    await sleep(COOLDOWN_MS + 200);
+    issuer.state.keys.push(oldKey);
+    const another = await issuer.rotate();
+    await signIn(cachedBackend, await issuer.sign({ sub: 'cache-8' }, { key: another })); // refetch: the old key is back
+    const back = await signIn(cachedBackend, token);
+    assert.notEqual(back.token, first.token, 'signed in anew, not from the dropped entry');
+  });
+});

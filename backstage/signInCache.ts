@@ -1,0 +1,83 @@
+// The sign-in result for an ID token, kept for the token the proxy repeats: behind an
+// identity-aware proxy every page load carries the same ID token, and each /refresh would
+// otherwise run the resolvers (a catalog lookup) and sign a new Backstage token again.
+//
+// An entry is served only while the ID token still verifies (the authenticator verifies it
+// first on every request: exp, nbf and its key still in the JWKS), for at most `maxAgeMs`,
+// and while its Backstage token has more than MARGIN_MS left. Keys are a SHA-256 of the
+// token with the provider id, never the token. Per process: replicas keep their own.
+import { createHash } from 'node:crypto';
+import type { BackstageSignInResult } from '@backstage/plugin-auth-node';
+
+/** A cached Backstage token must have this much life left to be handed out again. */
+export const MARGIN_MS = 5 * 60_000;
+export const DEFAULT_MAX_AGE_SECONDS = 60;
+export const MAX_MAX_AGE_SECONDS = 3600;
+const MAX_ENTRIES = 10_000;
+/** Tokens and identities of 10 000 users: bounds memory even for unusually large tokens. */
+const MAX_BYTES = 32 * 2 ** 20;
+
+interface Entry {
+  result: BackstageSignInResult;
+  storedAt: number;
+  /** When the Backstage token expires (ms since the epoch). */
+  expiresAt: number;
+  bytes: number;
+}
+
+/** Identifies an ID token for the cache without holding or revealing it. */
+export function tokenHash(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
+
+/** The `exp` of a Backstage token in ms, or 0 when it cannot be read (never served then). */
+function expiryOf(backstageToken: string): number {
+  try {
+    const payload = JSON.parse(Buffer.from(backstageToken.split('.')[1] ?? '', 'base64url').toString('utf8'));
+    return typeof payload.exp === 'number' ? payload.exp * 1000 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export class SignInCache {
+  // A Map iterates in insertion order: the first entry is the oldest.
+  private readonly entries = new Map<string, Entry>();
+  private bytes = 0;
+
+  constructor(
+    private readonly maxAgeMs: number,
+    private readonly limits = { entries: MAX_ENTRIES, bytes: MAX_BYTES },
+  ) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(key: string, now = Date.now()): BackstageSignInResult | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (now - entry.storedAt < this.maxAgeMs && entry.expiresAt - now > MARGIN_MS) return entry.result;
+    this.delete(key);
+    return undefined;
+  }
+
+  set(key: string, result: BackstageSignInResult, now = Date.now()) {
+    if (this.maxAgeMs <= 0) return;
+    this.delete(key);
+    const bytes = key.length + result.token.length + JSON.stringify(result.identity ?? null).length;
+    this.entries.set(key, { result, storedAt: now, expiresAt: expiryOf(result.token), bytes });
+    this.bytes += bytes;
+    for (const [oldest] of this.entries) {
+      if (this.entries.size <= this.limits.entries && this.bytes <= this.limits.bytes) break;
+      this.delete(oldest);
+    }
+  }
+
+  delete(key: string) {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.entries.delete(key);
+    this.bytes -= entry.bytes;
+  }
+}

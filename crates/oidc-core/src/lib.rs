@@ -1,0 +1,29 @@
+//! The oidcProxy provider's core: an OIDC ID token verifier with discovery and a JWKS
+//! cache, and the rules that turn verified claims into a Backstage identity. It knows
+//! nothing about Node; the addon at the repository root binds it with napi.
+//!
+//! - [`token`] parses a compact JWS and applies the header rules;
+//! - [`jwks`] turns a JWK Set into keys and checks signatures;
+//! - [`key_store`] discovers and caches an issuer's keys ([`fetch`] is its HTTP client);
+//! - [`claims`] holds the ID token claim rules, [`options`] the verifier's options;
+//! - [`verifier`] puts those together, with a verified-token cache ([`token_cache`]);
+//! - [`identity`] derives the Backstage user from verified claims;
+//! - [`error`] carries the stable error codes, [`stats`] the process-wide counters.
+
+pub mod base64url;
+pub mod claims;
+pub mod error;
+pub mod fetch;
+pub mod identity;
+pub mod json_object;
+pub mod jwks;
+pub mod key_store;
+pub mod options;
+pub mod stats;
+pub mod token;
+pub mod token_cache;
+pub mod verifier;
+
+pub use error::{Code, Error, Result};
+pub use options::VerifyOptions;
+pub use verifier::Verifier;
