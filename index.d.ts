@@ -48,20 +48,29 @@ export interface CacheStats {
   keyCacheMiss: number
   /** Tokens answered from the verified-token cache. */
   tokenCacheHit: number
+  /** Tokens looked up there and verified anew. */
   tokenCacheMiss: number
+  /** Discovery documents fetched and accepted. */
   discoveryFetchOk: number
+  /** Discovery fetches that failed or were refused. */
   discoveryFetchError: number
+  /** JWK Sets fetched and accepted. */
   jwksFetchOk: number
+  /** JWKS fetches that failed or were refused. */
   jwksFetchError: number
-  /** Verifications by outcome, each counted once whichever way it went. */
+  /** Verifications that succeeded, each counted once whichever way it went. */
   verifyOk: number
+  /** Verifications that failed, each counted once. */
   verifyError: number
 }
 
 /** A verified email address in an allowed domain, split once. */
 export interface CheckedEmail {
+  /** The whole address, as the token has it. */
   address: string
+  /** The part before the `@`. */
   localPart: string
+  /** The part after the `@`. */
   domain: string
 }
 
@@ -71,8 +80,11 @@ export type ErrorCode = 'ERR_INVALID_OPTIONS' | 'ERR_JWS_INVALID' | 'ERR_JOSE_NO
 /** Every error code, as the core spells them (a test compares them with `ErrorCode`). */
 export declare function errorCodes(): Array<string>
 
+/** The Backstage sign-in identity of a verified token. */
 export interface Identity {
+  /** What Backstage shows of the user. */
   profile: Profile
+  /** The user entity's name (see `IdentityOptions.homeDomain` for names made from emails). */
   userEntityName: string
   /** `user:<namespace>/<name>` */
   userEntityRef: string
@@ -104,10 +116,13 @@ export interface IdentityOptions {
 /** Fetches the keys for these options now (see `OidcVerifier.prefetchKeys`). */
 export declare function prefetchKeys(options: VerifyOptions): Promise<void>
 
+/** What Backstage shows of the user. */
 export interface Profile {
-  /** Only a plain, verified address. */
+  /** The `email` claim, only when it is a plain, verified address. */
   email?: string
+  /** The `name` claim. */
   displayName?: string
+  /** The `picture` claim. */
   picture?: string
 }
 

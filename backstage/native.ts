@@ -1,7 +1,11 @@
 // The one place that loads the native addon. `../index.js` is the loader that
-// `napi build --platform` generates at the package root; from dist/ it is one level up,
-// and the package ships it (package.json `files`) next to the `.node` binaries.
-import * as native from '../index.js';
+// `napi build --platform` generates at the package root (from dist/ it is one level up); it
+// finds the binary next to itself (a source build) or in this platform's npm package
+// (npm/<platform>/, an optional dependency). load-native.ts turns a miss into an actionable error.
+import type * as NativeTypes from '../index.js';
+import { loadNative } from './load-native';
+
+const native = loadNative();
 
 export const {
   OidcVerifier,
@@ -27,7 +31,7 @@ export type {
 
 /** Every error the native functions throw or reject with carries a stable `code`. */
 export interface NativeError extends Error {
-  code: native.ErrorCode;
+  code: NativeTypes.ErrorCode;
   /** Which claim failed, for ERR_JWT_CLAIM_VALIDATION_FAILED and ERR_JWT_EXPIRED. */
   claim?: string;
   /** Which option is at fault, for ERR_INVALID_OPTIONS. */

@@ -24,21 +24,7 @@ logged() {
 }
 
 step "Debian packages"
-missing=()
-[ -x /usr/sbin/apache2 ] || missing+=(apache2)
-[ -f /usr/lib/apache2/modules/mod_auth_openidc.so ] || missing+=(libapache2-mod-auth-openidc)
-[ -x /usr/bin/chromium ] || missing+=(chromium)
-if [ ${#missing[@]} -gt 0 ]; then
-  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
-  # Keep Debian's apache2 service from starting on port 80: the tests start their own.
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
-    $SUDO chmod +x /usr/sbin/policy-rc.d
-    trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
-  fi
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+bash "$E2E/install-debian-packages.sh"
 
 mkdir -p "$WORK"
 : >"$WORK/setup.log"
@@ -66,6 +52,16 @@ hash="$(sha256sum "$WORK/$tarball_name" | cut -c1-12)"
 tarball="$WORK/oidc-proxy-provider-$hash.tgz"
 mv "$WORK/$tarball_name" "$tarball"
 
+# The binary ships in its platform package (npm/linux-x64-gnu, from `npm run build:platforms`),
+# added beside the main package as its optional dependency would be.
+step "module: platform package linux-x64-gnu"
+ls "$ROOT"/npm/linux-x64-gnu/*.node >/dev/null 2>&1 ||
+  (cd "$ROOT" && npm run --silent build:platforms -- x86_64-unknown-linux-gnu)
+platform_name="$(cd "$ROOT" && npm pack --silent --pack-destination "$WORK" ./npm/linux-x64-gnu | tail -n 1)"
+hash="$(sha256sum "$WORK/$platform_name" | cut -c1-12)"
+platform_tarball="$WORK/oidc-proxy-provider-linux-x64-gnu-$hash.tgz"
+mv "$WORK/$platform_name" "$platform_tarball"
+
 step "app: copy and install (yarn.lock, frozen)"
 mkdir -p "$WORK/app"
 # The committed sources over the working copy; node_modules and dist stay for speed.
@@ -73,8 +69,8 @@ mkdir -p "$WORK/app"
 cd "$WORK/app"
 logged "$YARN" install --frozen-lockfile --non-interactive --network-timeout 600000
 
-step "app: yarn --cwd packages/backend add $(basename "$tarball")"
-logged "$YARN" --cwd packages/backend add "$tarball" --non-interactive --network-timeout 600000
+step "app: yarn --cwd packages/backend add $(basename "$tarball") $(basename "$platform_tarball")"
+logged "$YARN" --cwd packages/backend add "$tarball" "$platform_tarball" --non-interactive --network-timeout 600000
 
 step "app: build the frontend"
 logged "$YARN" --cwd packages/app build

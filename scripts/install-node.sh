@@ -18,7 +18,17 @@ esac
 cache="${OIDC_PROXY_CACHE:-$HOME/.cache/oidc-proxy-provider}/node-$version-linux-$arch"
 if [ ! -x "$cache/node_modules/node-linux-$arch/bin/node" ]; then
   mkdir -p "$cache"
-  npm install --prefix "$cache" --no-save --no-audit --no-fund --ignore-scripts \
-    "node-linux-$arch@$version" >&2
+  if [ "$arch" = "$(node -p process.arch)" ]; then
+    npm install --prefix "$cache" --no-save --no-audit --no-fund --ignore-scripts \
+      "node-linux-$arch@$version" >&2
+  else
+    # Another architecture's Node (arm64, run under qemu): npm install refuses it
+    # (EBADPLATFORM), so fetch the same package's tarball and unpack it in the same place.
+    dest="$cache/node_modules/node-linux-$arch"
+    tgz="$(cd "$cache" && npm pack --silent "node-linux-$arch@$version")"
+    mkdir -p "$dest"
+    tar -xzf "$cache/$tgz" -C "$dest" --strip-components=1
+    rm -f "$cache/$tgz"
+  fi
 fi
 echo "$cache/node_modules/node-linux-$arch"

@@ -12,9 +12,21 @@ const CONF_DIR = fileURLToPath(new URL('../apache/', import.meta.url));
 /**
  * port: where the proxy listens (127.0.0.1); backendPort: the Backstage backend;
  * issuer, clientId, clientSecret: the IdP and this proxy's client there;
- * header: the request header carrying the ID token; sessionAtTokenExpiry: OIDCSessionMaxDuration 0.
+ * header: the request header carrying the ID token; sessionAtTokenExpiry: OIDCSessionMaxDuration 0;
+ * sessionMaxDuration: seconds (default 28800, mod_auth_openidc's own), ignored with sessionAtTokenExpiry;
+ * frontendPort: a frontend dev server (`yarn start`) that serves all but /api/ and /.backstage/.
  */
-export async function startApache({ port, backendPort, issuer, clientId, clientSecret, header = 'x-oidc-id-token', sessionAtTokenExpiry = false }) {
+export async function startApache({
+  port,
+  backendPort,
+  issuer,
+  clientId,
+  clientSecret,
+  header = 'x-oidc-id-token',
+  sessionAtTokenExpiry = false,
+  sessionMaxDuration = 28800,
+  frontendPort,
+}) {
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-apache-'));
   // Apache's children (www-data when started as root) reopen the mutex files in here.
   fs.chmodSync(runDir, 0o755);
@@ -29,9 +41,12 @@ export async function startApache({ port, backendPort, issuer, clientId, clientS
     OIDC_CLIENT_SECRET: clientSecret,
     OIDC_CRYPTO_PASSPHRASE: crypto.randomBytes(24).toString('hex'),
     ID_TOKEN_HEADER: header,
+    SESSION_MAX_DURATION: String(sessionAtTokenExpiry ? 0 : sessionMaxDuration),
+    // Apache expands variables even in sections it then skips: always set.
+    FRONTEND_PORT: String(frontendPort ?? backendPort),
   };
   const args = ['-f', path.join(CONF_DIR, 'httpd.conf'), '-DFOREGROUND'];
-  if (sessionAtTokenExpiry) args.push('-DSessionAtTokenExpiry');
+  if (frontendPort) args.push('-DFrontendDevServer');
   const proc = startProcess('/usr/sbin/apache2', args, { env, name: `apache:${port}` });
   const errorLog = () => {
     try {

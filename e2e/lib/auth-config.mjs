@@ -15,12 +15,15 @@ export function seedAuthYaml({ issuer }) {
   return text.replace(example, `issuer: ${issuer}\n`);
 }
 
-/** `auth.providers.oidcProxy` with the given resolvers (names) and optional header. */
-export function oidcProxyAuthYaml({ issuer, resolvers, header }) {
+/**
+ * `auth.providers.oidcProxy` with the given resolvers (names) and optional header; `key` 'oidc-proxy'
+ * gives the seed document's spelling of the provider key.
+ */
+export function oidcProxyAuthYaml({ issuer, resolvers, header, key = 'oidcProxy' }) {
   const lines = [
     'auth:',
     '  providers:',
-    '    oidcProxy:',
+    `    ${key}:`,
     `      issuer: ${issuer}`,
     `      audience: '${CLIENT_ID}'`,
     ...(header ? [`      oidcIdTokenHeader: '${header}'`] : []),

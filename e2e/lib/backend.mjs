@@ -50,16 +50,7 @@ export async function startBackend({ port, publicUrl, authYaml, imgSrc = [] }) {
   });
   const url = `http://127.0.0.1:${port}`;
   try {
-    await waitFor(proc, async () => (await fetch(`${url}/.backstage/health/v1/readiness`)).ok, 'readiness', { attempts: 1200 });
-    await waitFor(
-      proc,
-      async () =>
-        (await fetch(`${url}/api/catalog/entities/by-name/user/default/jdoe`, {
-          headers: { authorization: `Bearer ${testToken}` },
-        })).ok,
-      'the catalog to ingest fixtures/catalog.yaml',
-      { attempts: 1200 },
-    );
+    await waitUntilServing(proc, url, testToken);
   } catch (error) {
     await proc.stop();
     throw error;
@@ -72,4 +63,21 @@ export async function startBackend({ port, publicUrl, authYaml, imgSrc = [] }) {
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Waits until a backend started as `proc` on `url` is ready and its catalog has ingested
+ * fixtures/catalog.yaml (asked with the static token `testToken`, for readiness only).
+ */
+export async function waitUntilServing(proc, url, testToken) {
+  await waitFor(proc, async () => (await fetch(`${url}/.backstage/health/v1/readiness`)).ok, 'readiness', { attempts: 3000 });
+  await waitFor(
+    proc,
+    async () =>
+      (await fetch(`${url}/api/catalog/entities/by-name/user/default/jdoe`, {
+        headers: { authorization: `Bearer ${testToken}` },
+      })).ok,
+    'the catalog to ingest fixtures/catalog.yaml',
+    { attempts: 1200 },
+  );
 }

@@ -23,9 +23,10 @@ export const wentThroughIdp = (urls, issuer) => urls.some(u => u.startsWith(`${i
 /**
  * Opens `url`; if `login` is given, fills the IdP's login form on the way. Resolves with the
  * frontend's own refresh response once the home page shows who is signed in. Nothing on the
- * Backstage side is clicked: ProxiedSignInPage must sign in by itself.
+ * Backstage side is clicked: ProxiedSignInPage must sign in by itself. `ready(page)`: for apps
+ * other than e2e/app, waits for their home page (the identity then comes from the response).
  */
-export async function openHome(page, url, { login } = {}) {
+export async function openHome(page, url, { login, ready } = {}) {
   const refresh = page.waitForResponse(r => new URL(r.url()).pathname === REFRESH_PATH, { timeout: 90_000 });
   await page.goto(url);
   if (login) await loginAtIdp(page, login);
@@ -33,6 +34,10 @@ export async function openHome(page, url, { login } = {}) {
   const body = await response.json().catch(() => null);
   if (response.status() !== 200) {
     throw new Error(`the frontend's ${REFRESH_PATH} answered ${response.status()}: ${JSON.stringify(body)}`);
+  }
+  if (ready) {
+    await ready(page);
+    return { refresh: body, userEntityRef: body.backstageIdentity.identity.userEntityRef };
   }
   const ref = page.getByTestId('home-user-entity-ref');
   await ref.filter({ hasText: /\S/ }).waitFor({ timeout: 60_000 });

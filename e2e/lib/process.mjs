@@ -8,10 +8,22 @@ process.on('exit', () => {
   for (const child of live) child.kill('SIGTERM');
 });
 
-export function startProcess(command, args, { env, cwd, name } = {}) {
-  const child = spawn(command, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  live.add(child);
-  child.once('exit', () => live.delete(child));
+// group: the command starts children of its own (e.g. `yarn start`); it gets its own process
+// group and stop() signals that group, by the child's id.
+export function startProcess(command, args, { env, cwd, name, group = false } = {}) {
+  const child = spawn(command, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: group });
+  const signal = sig => {
+    try {
+      if (group) process.kill(-child.pid, sig);
+      else child.kill(sig);
+    } catch {
+      // already gone
+    }
+  };
+  const entry = { kill: signal };
+  live.add(entry);
+  // A group may outlive its first process: it is forgotten only once stop() has ended it.
+  if (!group) child.once('exit', () => live.delete(entry));
   let output = '';
   const keep = chunk => {
     output += chunk;
@@ -27,11 +39,15 @@ export function startProcess(command, args, { env, cwd, name } = {}) {
     exited,
     output: () => output,
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
+      if (child.exitCode === null && child.signalCode === null) {
+        signal('SIGTERM');
+        const timer = setTimeout(() => signal('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(timer);
+      }
+      // The group's other members (a dev server, a backend) may outlive the command itself.
+      if (group) signal('SIGKILL');
+      live.delete(entry);
     },
   };
 }

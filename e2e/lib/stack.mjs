@@ -22,9 +22,11 @@ function saveLog(scenario, server, text) {
 
 /**
  * name: the scenario, for log file names. authYaml({ issuer }) returns the scenario's auth config. proxies: { name: { header,
- * sessionAtTokenExpiry } }. idTokenTtl: seconds.
+ * sessionAtTokenExpiry, sessionMaxDuration } }. idTokenTtl: seconds. app: starts the Backstage app, with
+ * startBackend's arguments and result (plus `frontendPort` when a dev server serves the frontend); the
+ * e2e app's backend by default.
  */
-export async function startStack({ name, authYaml, proxies = { main: {} }, idTokenTtl = 3600 }) {
+export async function startStack({ name, authYaml, proxies = { main: {} }, idTokenTtl = 3600, app = startBackend }) {
   const stoppers = [];
   const stop = async () => {
     for (const s of stoppers.reverse()) await s().catch(() => {});
@@ -52,7 +54,7 @@ export async function startStack({ name, authYaml, proxies = { main: {} }, idTok
     // The backend's public URL is the first proxy's; the frontend rebases both URLs onto the
     // origin it is loaded from, so other proxies in front of the same backend work too.
     const publicUrl = `http://127.0.0.1:${Object.values(proxyPorts)[0]}`;
-    const backend = await startBackend({ port: backendPort, publicUrl, authYaml: authYaml({ issuer: idp.issuer }), imgSrc: [idp.issuer] });
+    const backend = await app({ port: backendPort, publicUrl, authYaml: authYaml({ issuer: idp.issuer }), imgSrc: [idp.issuer] });
     stoppers.push(async () => {
       await backend.stop();
       saveLog(name, 'backend', backend.output());
@@ -68,6 +70,8 @@ export async function startStack({ name, authYaml, proxies = { main: {} }, idTok
         clientSecret,
         header: opts.header,
         sessionAtTokenExpiry: opts.sessionAtTokenExpiry,
+        sessionMaxDuration: opts.sessionMaxDuration,
+        frontendPort: backend.frontendPort,
       });
       const apache = apaches[proxyName];
       stoppers.push(async () => {

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Packs the main package and every built platform package (npm/<platform>/ holding its .node)
+# into .artifacts/packages/, ready to publish together (the e2e scenario publishes exactly
+# these tarballs to a local registry).
+#
+# The main package's optionalDependencies are written the napi way, by `napi pre-publish`
+# (what `prepublishOnly` runs at a real release) with `--skip-optional-publish`, in a staged
+# copy: the checkout's package.json stays without them, and they name only the platform
+# packages packed here (a registry without the others would fail installs that resolve them).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=.artifacts/packages
+STAGE=.artifacts/stage
+
+built=()
+for dir in npm/*/; do
+  platform="$(basename "$dir")"
+  ls "$dir"*.node >/dev/null 2>&1 && built+=("$platform")
+done
+[ ${#built[@]} -gt 0 ] || { echo "pack-all: no built platform package in npm/ (npm run build:platforms)" >&2; exit 1; }
+
+npm run --silent build:ts
+rm -rf "$OUT" "$STAGE"
+mkdir -p "$OUT" "$STAGE"
+# The main package as npm packs it, unpacked, with the built platform packages beside it.
+tarball="$(npm pack --silent --pack-destination "$STAGE" | tail -n 1)"
+tar -xzf "$STAGE/$tarball" -C "$STAGE" && rm "$STAGE/$tarball"
+main="$STAGE/package"
+mkdir -p "$main/npm"
+for platform in "${built[@]}"; do cp -r "npm/$platform" "$main/npm/"; done
+# Only the built targets: napi pre-publish checks every configured target's package.
+node --input-type=module -e '
+  import { readFileSync, writeFileSync } from "node:fs";
+  import { parseTriple } from "@napi-rs/cli";
+  const [, file, ...platforms] = process.argv; // node -e: argv[1] is the first argument
+  const pkg = JSON.parse(readFileSync(file, "utf8"));
+  pkg.napi.targets = pkg.napi.targets.filter(t => platforms.includes(parseTriple(t).platformArchABI));
+  writeFileSync(file, JSON.stringify(pkg, null, 2) + "\n");
+' "$main/package.json" "${built[@]}"
+npx napi pre-publish --cwd "$main" --skip-optional-publish
+for platform in "${built[@]}"; do
+  npm pack --silent --pack-destination "$OUT" "./$main/npm/$platform" >/dev/null
+done
+npm pack --silent --pack-destination "$OUT" "./$main" >/dev/null
+rm -rf "$STAGE"
+ls -l "$OUT"
