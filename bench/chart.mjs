@@ -8,8 +8,11 @@ const PANELS = [
   ['distinct tokens, 1 in flight', 'Distinct tokens, 1 in flight (p50 µs, lower is better)'],
   ['same token repeated', 'Same token repeated (verifications/s, higher is better)'],
   ['fixed 10k/s: main-thread time', 'Fixed 10k/s: main-thread µs per verification (lower is better)'],
-  ['/refresh end to end, 32 in flight, distinct tokens: requests/s', '/refresh end to end, distinct tokens (requests/s, higher is better)'],
-  ['/refresh end to end, 32 in flight, distinct tokens: p99', '/refresh end to end, distinct tokens (p99 ms, lower is better)'],
+  ['/refresh end to end (signInWithoutCatalogUser), 32 in flight, distinct tokens: requests/s', '/refresh, signInWithoutCatalogUser, distinct tokens (requests/s, higher is better)'],
+  ['/refresh end to end (signInWithoutCatalogUser), 32 in flight, distinct tokens: p99', '/refresh, signInWithoutCatalogUser, distinct tokens (p99 ms, lower is better)'],
+  ['/refresh end to end (signInWithoutCatalogUser), 32 in flight, same token repeated: requests/s', '/refresh, signInWithoutCatalogUser, same token repeated (requests/s, higher is better)'],
+  ['/refresh end to end (emailMatchingUserEntityProfileEmail, 1 catalog User), 32 in flight, distinct tokens: requests/s', '/refresh, emailMatchingUserEntityProfileEmail, distinct tokens (requests/s, higher is better)'],
+  ['/refresh end to end (emailMatchingUserEntityProfileEmail, 1 catalog User), 32 in flight, same token repeated: requests/s', '/refresh, emailMatchingUserEntityProfileEmail, same token repeated (requests/s, higher is better)'],
 ];
 
 export function renderChart(rows, title) {

@@ -2,9 +2,12 @@
 // catalog + the provider module), this module against a jose-based module
 // (bench/jose-module: createRemoteJWKSet + jwtVerify, upstream Backstage's proposal), both
 // running at once as separate processes on loopback, with the same config and the same
-// sign-in resolver semantics, so only the token verification differs. Rounds alternate
-// between the two backends (the order flips every round); each load run is bounded by a
-// request count and a time limit.
+// sign-in resolver semantics. Two scenarios, one after the other: signInWithoutCatalogUser
+// (no catalog lookup, so only verification and this module's own code differ) and
+// emailMatchingUserEntityProfileEmail with one catalog User (the resolver most operators use;
+// the jose module uses Backstage's own commonSignInResolvers one). Rounds alternate between
+// the two backends (the order flips every round); each load run is bounded by a request
+// count and a time limit.
 import fs from 'node:fs';
 import os from 'node:os';
 import net from 'node:net';
@@ -54,25 +57,51 @@ function cpuMs(pid) {
   }
 }
 
-async function startBackend(which, issuerUrl, dir) {
+/**
+ * The sign-in scenarios. Every bench token carries email jane.doe@example.com (verified);
+ * `userEntityRef` is who both backends must sign it in as. The catalog User is named `jdoe`,
+ * not after the email, so a 200 with user:default/jdoe proves the catalog lookup ran.
+ */
+export const SCENARIOS = {
+  withoutCatalog: {
+    label: 'signInWithoutCatalogUser',
+    resolver: { resolver: 'signInWithoutCatalogUser', allowedDomains: ['example.com'], homeDomain: 'example.com' },
+    userEntityRef: 'user:default/jane.doe',
+  },
+  catalog: {
+    label: 'emailMatchingUserEntityProfileEmail, 1 catalog User',
+    resolver: { resolver: 'emailMatchingUserEntityProfileEmail', allowedDomains: ['example.com'] },
+    userEntityRef: 'user:default/jdoe',
+    entities: [{
+      apiVersion: 'backstage.io/v1alpha1', kind: 'User',
+      metadata: { name: 'jdoe' }, spec: { profile: { email: 'jane.doe@example.com', displayName: 'Jane Doe' }, memberOf: [] },
+    }],
+  },
+};
+
+/** Starts one backend (`ours` or `jose`) for `scenario` as a child process; `nodeArgs` go before the script (e.g. --cpu-prof). */
+export async function startBackend(which, issuerUrl, dir, scenario = SCENARIOS.withoutCatalog, nodeArgs = []) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const config = path.join(dir, `app-config.${which}.json`);
+  let locations = [];
+  if (scenario.entities) {
+    const file = path.join(dir, 'catalog-users.yaml');
+    // JSON is YAML: one document per entity.
+    fs.writeFileSync(file, scenario.entities.map(e => JSON.stringify(e)).join('\n---\n'));
+    locations = [{ type: 'file', target: file, rules: [{ allow: ['User', 'Group'] }] }];
+  }
   fs.writeFileSync(config, JSON.stringify({
     app: { baseUrl: 'http://127.0.0.1:3000' },
     backend: { baseUrl: url, listen: { host: '127.0.0.1', port }, database: { client: 'better-sqlite3', connection: ':memory:' } },
     auth: {
       providers: {
-        oidcProxy: {
-          issuer: issuerUrl,
-          audience: 'backstage',
-          signIn: { resolvers: [{ resolver: 'signInWithoutCatalogUser', allowedDomains: ['example.com'], homeDomain: 'example.com' }] },
-        },
+        oidcProxy: { issuer: issuerUrl, audience: 'backstage', signIn: { resolvers: [scenario.resolver] } },
       },
     },
-    catalog: { locations: [] },
+    catalog: { locations },
   }));
-  const child = spawn(process.execPath, [path.join(here, 'refresh-backend.mjs'), which, '--config', config], {
+  const child = spawn(process.execPath, [...nodeArgs, path.join(here, 'refresh-backend.mjs'), which, '--config', config], {
     cwd: root,
     env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'error' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -82,7 +111,7 @@ async function startBackend(which, issuerUrl, dir) {
   child.stderr.on('data', d => (output = (output + d).slice(-4000)));
   const exited = new Promise(resolve => child.once('exit', resolve));
   return {
-    which, url, port, child,
+    which, url, port, child, catalog: Boolean(scenario.entities),
     output: () => output,
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
@@ -93,7 +122,7 @@ async function startBackend(which, issuerUrl, dir) {
 }
 
 /** One GET of the refresh endpoint; resolves with [status, body]. */
-function refresh(agent, port, token) {
+export function refresh(agent, port, token) {
   return new Promise((resolve, reject) => {
     const req = http.request({
       host: '127.0.0.1', port, path: '/api/auth/oidcProxy/refresh', agent,
@@ -108,17 +137,19 @@ function refresh(agent, port, token) {
   });
 }
 
-async function waitReady(backend, token, agent) {
+/** Waits (bounded) for a 200 signing `token` in as `userEntityRef` (for the catalog scenario: once the catalog has ingested the User). */
+export async function waitReady(backend, token, agent, userEntityRef = SCENARIOS.withoutCatalog.userEntityRef) {
   for (let i = 0; i < 1200; i++) {
     if (backend.child.exitCode !== null) break;
     try {
       const [status, body] = await refresh(agent, backend.port, token);
       if (status === 200) {
         const identity = JSON.parse(body).backstageIdentity?.identity;
-        if (identity?.userEntityRef !== 'user:default/jane.doe') throw new Error(`${backend.which}: unexpected identity ${JSON.stringify(identity)}`);
+        if (identity?.userEntityRef !== userEntityRef) throw new Error(`${backend.which}: unexpected identity ${JSON.stringify(identity)}`);
         return identity;
       }
-      if (status !== 404 && status !== 503) throw new Error(`${backend.which}: refresh answered ${status}: ${body}`);
+      // 404/503: the route or the plugin is not up yet; 401/403/404 with the catalog resolver: the User is not ingested yet.
+      if (status !== 404 && status !== 503 && !(backend.catalog && (status === 401 || status === 403))) throw new Error(`${backend.which}: refresh answered ${status}: ${body}`);
     } catch (error) {
       if (error.code !== 'ECONNREFUSED' && error.code !== 'ECONNRESET') throw error;
     }
@@ -128,7 +159,7 @@ async function waitReady(backend, token, agent) {
 }
 
 /** `tokens.length` requests with `inFlight` outstanding (bounded by `limitMs`): requests/s and latency percentiles. */
-async function load(agent, { port, child }, tokens, inFlight, limitMs) {
+export async function load(agent, { port, child }, tokens, inFlight, limitMs) {
   const latencies = [];
   const cpu0 = cpuMs(child.pid);
   const deadline = performance.now() + limitMs;
@@ -155,25 +186,27 @@ async function load(agent, { port, child }, tokens, inFlight, limitMs) {
   };
 }
 
-export async function runRefresh({ rounds, log, requests, inFlight = 32, limitMs = 20_000 }) {
-  log('\n/refresh end to end: building and starting the backends');
-  ensureModuleBuilt(log);
-  const issuer = await startIssuer({ algs: [] });
-  const key = await makeKey('RS256', keycloakKid('RS256'));
-  issuer.state.keys = [key];
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oidc-proxy-bench-'));
+/** The workload label for a scenario: `/refresh end to end (<resolver>), 32 in flight`. */
+export const refreshLabel = (scenario, inFlight = 32) => `/refresh end to end (${scenario.label}), ${inFlight} in flight`;
+
+/**
+ * Both backends for one scenario: rounds of `requests` distinct tokens then `requests` of
+ * the same token, alternating backends; the first round is a warm-up.
+ */
+async function runScenario(scenario, { issuer, key, dir, rounds, log, requests, inFlight, limitMs }) {
   const backends = {};
   const agents = {};
   try {
+    log(`\n  ${scenario.label}: starting the backends`);
     for (const which of Object.keys(SIDES)) {
-      backends[which] = await startBackend(which, issuer.url, dir);
+      backends[which] = await startBackend(which, issuer.url, dir, scenario);
       agents[which] = new http.Agent({ keepAlive: true, maxSockets: inFlight });
     }
     // Distinct tokens: each is sent once in the whole run (warm-up round included).
-    log(`, signing ${(rounds + 1) * 2 * requests + 2} tokens`);
-    const pool = await signPool(key, issuer.url, (rounds + 1) * 2 * requests + 2);
-    for (const which of Object.keys(SIDES)) await waitReady(backends[which], pool.pop(), agents[which]);
-    const same = new Array(requests).fill(pool[pool.length - 1]);
+    log(`, signing ${(rounds + 1) * 2 * requests + 3} tokens`);
+    const pool = await signPool(key, issuer.url, (rounds + 1) * 2 * requests + 3);
+    for (const which of Object.keys(SIDES)) await waitReady(backends[which], pool.pop(), agents[which], scenario.userEntityRef);
+    const same = new Array(requests).fill(pool.pop());
     const samples = { distinct: { ours: [], jose: [] }, same: { ours: [], jose: [] } };
     log(' ');
     for (let round = 0; round <= rounds; round++) {
@@ -195,32 +228,53 @@ export async function runRefresh({ rounds, log, requests, inFlight = 32, limitMs
         rows.push({ workload, alg: 'RS256', contender: SIDES[which], unit, better, ...summary(samples[kind][which].map(f)) });
       }
     };
-    const label = `/refresh end to end, ${inFlight} in flight`;
-    add(`${label}, distinct tokens: requests/s`, 'requests/s', 'higher', 'distinct', x => x.rps);
-    add(`${label}, distinct tokens: p99 latency`, 'ms', 'lower', 'distinct', x => x.p99);
-    add(`${label}, distinct tokens: p50 latency`, 'ms', 'lower', 'distinct', x => x.p50);
-    if (samples.distinct.ours.every(x => x.cpuUs != null)) {
-      add(`${label}, distinct tokens: backend CPU per request`, 'µs', 'lower', 'distinct', x => x.cpuUs);
-    }
-    add(`${label}, same token repeated: requests/s`, 'requests/s', 'higher', 'same', x => x.rps);
-    add(`${label}, same token repeated: p99 latency`, 'ms', 'lower', 'same', x => x.p99);
-    if (samples.same.ours.every(x => x.cpuUs != null)) {
-      add(`${label}, same token repeated: backend CPU per request`, 'µs', 'lower', 'same', x => x.cpuUs);
+    const label = refreshLabel(scenario, inFlight);
+    for (const [kind, name] of [['distinct', 'distinct tokens'], ['same', 'same token repeated']]) {
+      add(`${label}, ${name}: requests/s`, 'requests/s', 'higher', kind, x => x.rps);
+      add(`${label}, ${name}: p50 latency`, 'ms', 'lower', kind, x => x.p50);
+      add(`${label}, ${name}: p99 latency`, 'ms', 'lower', kind, x => x.p99);
+      if (samples[kind].ours.every(x => x.cpuUs != null)) {
+        add(`${label}, ${name}: backend CPU per request`, 'µs', 'lower', kind, x => x.cpuUs);
+      }
     }
     return rows;
   } finally {
     for (const agent of Object.values(agents)) agent.destroy();
     await Promise.all(Object.values(backends).map(b => b.stop()));
+  }
+}
+
+/**
+ * Every scenario, one after the other (two backends up at a time). `requests` per load run;
+ * the catalog scenario runs `catalogRequests` (it is several times slower a request).
+ */
+export async function runRefresh({ rounds, log, requests, catalogRequests = requests, inFlight = 32, limitMs = 20_000 }) {
+  log('\n/refresh end to end: building the module');
+  ensureModuleBuilt(log);
+  const issuer = await startIssuer({ algs: [] });
+  const key = await makeKey('RS256', keycloakKid('RS256'));
+  issuer.state.keys = [key];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oidc-proxy-bench-'));
+  try {
+    const rows = [];
+    for (const scenario of Object.values(SCENARIOS)) {
+      const n = scenario.entities ? catalogRequests : requests;
+      rows.push(...(await runScenario(scenario, { issuer, key, dir, rounds, log, requests: n, inFlight, limitMs })));
+    }
+    return rows;
+  } finally {
     await issuer.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
+export { ensureModuleBuilt, sleep };
+
 // Alone: node bench/refresh.mjs (BENCH_QUICK=1 for a short run).
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const quick = process.env.BENCH_QUICK === '1';
   const rows = await runRefresh({
-    rounds: Number(process.env.BENCH_ROUNDS ?? (quick ? 3 : 5)), requests: quick ? 600 : 2000,
+    rounds: Number(process.env.BENCH_ROUNDS ?? (quick ? 3 : 5)), requests: quick ? 600 : 2000, catalogRequests: quick ? 300 : 1000,
     inFlight: Number(process.env.BENCH_REFRESH_IN_FLIGHT ?? 32), log: s => process.stderr.write(s),
   });
   const { renderTable } = await import('./report.mjs');

@@ -17,8 +17,13 @@ export function checkTargets(rows) {
   const bestLat = Math.min(...JS_LIBS.map(lat).filter(Boolean));
   const bestLatName = JS_LIBS.find(c => lat(c) === bestLat);
   target('1 in flight: lower p50 latency than every JS library', lat(OURS) < bestLat, `${lat(OURS).toFixed(1)} µs vs ${bestLat.toFixed(1)} µs (${bestLatName})`);
-  const same = c => pick(rows, 'same token repeated', c)?.median;
-  target('same token ≥ 10× fast-jwt with its cache', same(OURS) >= 10 * same('fast-jwt + cache'), `${(same(OURS) / same('fast-jwt + cache')).toFixed(2)}×`);
+  // Issue 13 (3): the repeated-token path at least fast-jwt's with its cache, every algorithm measured.
+  const sameAlgs = [...new Set(rows.filter(r => r.workload.startsWith('same token repeated')).map(r => r.alg))];
+  const sameRatio = alg => pick(rows, 'same token repeated', OURS, alg).median / pick(rows, 'same token repeated', 'fast-jwt + cache', alg).median;
+  if (sameAlgs.length) {
+    target('(c) OidcVerifier.verify (verifyIdToken), same token repeated, 1 in flight: ≥ 1.0× fast-jwt with its cache', sameAlgs.every(a => sameRatio(a) >= 1),
+      sameAlgs.map(a => `${a} ${sameRatio(a).toFixed(2)}× (${Math.round(pick(rows, 'same token repeated', OURS, a).median).toLocaleString('en-US')} vs ${Math.round(pick(rows, 'same token repeated', 'fast-jwt + cache', a).median).toLocaleString('en-US')}/s)`).join('; '));
+  }
   const busy = c => pick(rows, 'fixed 10k/s: main-thread time', c)?.median;
   if (busy(OURS) != null) target('fixed 10k/s: less main-thread time per verification than fast-jwt', busy(OURS) < busy('fast-jwt'), `${busy(OURS).toFixed(1)} µs vs ${busy('fast-jwt').toFixed(1)} µs`);
   const before = pick(rows, 'rotation at', OURS)?.median;
@@ -26,17 +31,33 @@ export function checkTargets(rows) {
   if (before != null && after != null) target('rotation under load: p99 does not jump', after <= 1.5 * before + 50, `p99 ${before.toFixed(0)} µs before, ${after.toFixed(0)} µs after`);
   const growth = rows.find(r => r.workload.startsWith('memory: growth'));
   if (growth) target('memory: no growth once the caches are full', growth.median < 16, `${growth.median.toFixed(1)} MB over the second half`);
-  const e2e = (kind, c) => rows.find(r => r.workload.startsWith('/refresh end to end') && r.workload.endsWith(kind) && r.contender === c)?.median;
+  // /refresh end to end: both scenarios (bench/refresh.mjs), this module against the jose module, same run.
   const JOSE = 'jose-based module';
-  if (e2e('distinct tokens: requests/s', OURS) != null) {
-    const [rps, joseRps] = [e2e('distinct tokens: requests/s', OURS), e2e('distinct tokens: requests/s', JOSE)];
-    const [p99, joseP99] = [e2e('distinct tokens: p99 latency', OURS), e2e('distinct tokens: p99 latency', JOSE)];
-    target('/refresh end to end: ≥ the jose-based module\'s requests/s, p99 no worse (distinct tokens)', rps >= joseRps && p99 <= joseP99,
-      `${Math.round(rps)} vs ${Math.round(joseRps)} requests/s (${(rps / joseRps).toFixed(2)}×); p99 ${p99.toFixed(1)} vs ${joseP99.toFixed(1)} ms (${(p99 / joseP99).toFixed(2)}×)`);
-    const [sRps, sJoseRps] = [e2e('same token repeated: requests/s', OURS), e2e('same token repeated: requests/s', JOSE)];
-    const [sP99, sJoseP99] = [e2e('same token repeated: p99 latency', OURS), e2e('same token repeated: p99 latency', JOSE)];
-    target('/refresh end to end, same token repeated: ≥ the jose-based module\'s requests/s, p99 no worse', sRps >= sJoseRps && sP99 <= sJoseP99,
-      `${Math.round(sRps)} vs ${Math.round(sJoseRps)} requests/s (${(sRps / sJoseRps).toFixed(2)}×); p99 ${sP99.toFixed(1)} vs ${sJoseP99.toFixed(1)} ms (${(sP99 / sJoseP99).toFixed(2)}×)`);
+  const e2e = (scenario, kind, c) => rows.find(r => r.workload.startsWith(`/refresh end to end (${scenario}`) && r.workload.endsWith(kind) && r.contender === c)?.median;
+  const fmtMs = x => x.toFixed(1);
+  for (const scenario of ['signInWithoutCatalogUser', 'emailMatchingUserEntityProfileEmail']) {
+    const get = kind => [e2e(scenario, kind, OURS), e2e(scenario, kind, JOSE)];
+    const [rps, joseRps] = get('distinct tokens: requests/s');
+    if (rps == null) continue;
+    const [cpu, joseCpu] = get('distinct tokens: backend CPU per request');
+    // Issue 13 (1), and (2)'s "no change for distinct tokens": parity with the jose module, in requests/s and CPU.
+    if (cpu != null) {
+      target(`(a) /refresh, ${scenario}, distinct tokens: ≥ 1.0× the jose module's requests/s and no more backend CPU per request`,
+        rps >= joseRps && cpu <= joseCpu,
+        `${Math.round(rps)} vs ${Math.round(joseRps)} requests/s (${(rps / joseRps).toFixed(2)}×); CPU ${Math.round(cpu)} vs ${Math.round(joseCpu)} µs (${(cpu / joseCpu).toFixed(2)}×)`);
+    }
+    const [sRps, sJoseRps] = get('same token repeated: requests/s');
+    const [sP99, sJoseP99] = get('same token repeated: p99 latency');
+    // Issue 13 (2): the sign-in cache.
+    target(`(b) /refresh, ${scenario}, same token repeated: ≥ 3× the jose module's requests/s and p99 ≤ half of its p99`,
+      sRps >= 3 * sJoseRps && sP99 <= sJoseP99 / 2,
+      `${Math.round(sRps)} vs ${Math.round(sJoseRps)} requests/s (${(sRps / sJoseRps).toFixed(2)}×); p99 ${fmtMs(sP99)} vs ${fmtMs(sJoseP99)} ms (${(sP99 / sJoseP99).toFixed(2)}×)`);
+    if (scenario === 'signInWithoutCatalogUser') {
+      // The earlier /refresh parity target, kept (not contradicted): its p99 condition is not in issue 13's.
+      const [p99, joseP99] = get('distinct tokens: p99 latency');
+      target('/refresh, signInWithoutCatalogUser, distinct tokens: ≥ the jose module\'s requests/s, p99 no worse', rps >= joseRps && p99 <= joseP99,
+        `${Math.round(rps)} vs ${Math.round(joseRps)} requests/s (${(rps / joseRps).toFixed(2)}×); p99 ${fmtMs(p99)} vs ${fmtMs(joseP99)} ms (${(p99 / joseP99).toFixed(2)}×)`);
+    }
   }
   return out;
 }

@@ -1,11 +1,12 @@
 // The comparison for the /refresh benchmark: an oidcProxy provider built the way upstream
 // Backstage proposed, with jose 6 (`createRemoteJWKSet` + `jwtVerify`), registered under the
-// same provider id through the same extension point and proxy provider factory. Its sign-in
-// resolver does what this module's signInWithoutCatalogUser does with `allowedDomains`
-// (user:default/<email local part>, owning itself), so the two backends differ only in how
-// the ID token is verified. A benchmark fixture, not a supported module.
+// same provider id through the same extension point and proxy provider factory. The first
+// `signIn.resolvers` entry picks its resolver: signInWithoutCatalogUser (what this module's
+// does with `allowedDomains`: user:default/<email local part>, owning itself) or Backstage's
+// own emailMatchingUserEntityProfileEmail (a catalog lookup). A benchmark fixture, not a
+// supported module.
 import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
-import { authProvidersExtensionPoint, createProxyAuthenticator, createProxyAuthProviderFactory } from '@backstage/plugin-auth-node';
+import { authProvidersExtensionPoint, commonSignInResolvers, createProxyAuthenticator, createProxyAuthProviderFactory } from '@backstage/plugin-auth-node';
 import { AuthenticationError, NotAllowedError } from '@backstage/errors';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 
@@ -62,14 +63,16 @@ export default createBackendModule({
     reg.registerInit({
       deps: { providers: authProvidersExtensionPoint, config: coreServices.rootConfig },
       async init({ providers, config }) {
-        const resolvers = config.getConfigArray('auth.providers.oidcProxy.signIn.resolvers');
-        const allowedDomains = resolvers[0].getOptionalStringArray('allowedDomains') ?? [];
+        const [entry] = config.getConfigArray('auth.providers.oidcProxy.signIn.resolvers');
+        const allowedDomains = entry.getOptionalStringArray('allowedDomains') ?? [];
+        const name = entry.getString('resolver');
+        const signInResolver = name === 'signInWithoutCatalogUser' ? signInWithoutCatalogUser(allowedDomains)
+          : name === 'emailMatchingUserEntityProfileEmail' ? commonSignInResolvers.emailMatchingUserEntityProfileEmail({ allowedDomains })
+          : null;
+        if (!signInResolver) throw new Error(`jose bench module: unsupported resolver ${name}`);
         providers.registerProvider({
           providerId: 'oidcProxy',
-          factory: createProxyAuthProviderFactory({
-            authenticator: joseOidcProxyAuthenticator,
-            signInResolver: signInWithoutCatalogUser(allowedDomains),
-          }),
+          factory: createProxyAuthProviderFactory({ authenticator: joseOidcProxyAuthenticator, signInResolver }),
         });
       },
     });
