@@ -57,8 +57,7 @@ pub fn decode(input: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// Encodes without padding; only tests build tokens by hand.
-#[cfg(test)]
+/// Encodes without padding (for tests and tools that build tokens by hand).
 pub fn encode(input: &[u8]) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::new();
