@@ -55,7 +55,9 @@ export function createOidcProxyAuthenticator(options: { logger?: LoggerService; 
     if (!options.logger || now - lastWarning < WARN_INTERVAL_MS) return;
     lastWarning = now;
     const message = error instanceof Error ? error.message : String(error);
-    options.logger.warn(`oidcProxy: cannot fetch the issuer's signing keys, answering 503 until it recovers: ${message}`);
+    options.logger.warn(
+      `oidcProxy: cannot fetch the issuer's signing keys, answering 503 until it recovers: ${message}`,
+    );
   };
 
   return createProxyAuthenticator<OidcProxyConfig, OidcProxyResult, OidcProxyProviderInfo>({
@@ -72,7 +74,9 @@ export function createOidcProxyAuthenticator(options: { logger?: LoggerService; 
       const token = req.get(header);
       if (!token) {
         recordVerification('missing_header');
-        throw new AuthenticationError(`Missing ID token: the request has no ${header} header (is the identity-aware proxy in front of Backstage setting it?)`);
+        throw new AuthenticationError(
+          `Missing ID token: the request has no ${header} header (is the identity-aware proxy in front of Backstage setting it?)`,
+        );
       }
       let claims: Record<string, unknown>;
       try {

