@@ -2,7 +2,8 @@
 // a real OpenID provider: resolvers and their order, status codes and what error bodies say.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startOidcIssuer, USERS, subjectOf } from './support/oidc-issuer.mjs';
+import { startOidcIssuer } from './support/oidc-issuer.mjs';
+import { USERS, subjectOf } from './support/users.mjs';
 import { startAuthBackend, user, group } from './support/auth-backend.mjs';
 
 /** Asserts a failed refresh: status, one-line message, and nothing of the token in the body. */

@@ -10,13 +10,13 @@
 // count and a time limit.
 import fs from 'node:fs';
 import os from 'node:os';
-import net from 'node:net';
 import http from 'node:http';
 import path from 'node:path';
 import { spawn, execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { startIssuer, makeKey } from '../__test__/support/test-issuer.mjs';
+import { freePort } from '../__test__/support/processes.mjs';
 import { signPool, keycloakKid } from './tokens.mjs';
 import { summary, percentile } from './stats.mjs';
 
@@ -32,16 +32,6 @@ function ensureModuleBuilt(log) {
   if (fs.existsSync(dist) && fs.statSync(dist).mtimeMs >= Math.max(...newest)) return;
   log(' (building dist/)');
   execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], { cwd: root, stdio: 'inherit' });
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const sleep = ms => new Promise(r => setTimeout(r, ms));

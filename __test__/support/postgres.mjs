@@ -6,7 +6,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
+import { freePort } from './processes.mjs';
 
 const PG_BIN = ['/usr/lib/postgresql/17/bin', '/usr/lib/postgresql/16/bin', '/usr/lib/postgresql/15/bin'].find(d => fs.existsSync(`${d}/postgres`));
 
@@ -17,14 +17,6 @@ export function postgresMissing() {
     try { execFileSync('id', ['postgres'], { stdio: 'ignore' }); } catch { return 'running as root without a postgres user to run the server as'; }
   }
   return null;
-}
-
-export async function freePort() {
-  const server = net.createServer();
-  await new Promise(r => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address();
-  await new Promise(r => server.close(r));
-  return port;
 }
 
 function asServerUser(cmd, args) {

@@ -1,57 +1,32 @@
 // Two (or more) replica processes sharing one PostgreSQL, behind a round-robin nginx.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './postgres.mjs';
+import { freePort, startProcess, waitFor } from './processes.mjs';
 import { startNginx } from './nginx.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 const exampleBackend = path.resolve(here, '../../examples/backend/src/index.js');
 
-/** Resolves true once Backstage's readiness probe answers 200, false if stopped first. */
-async function waitReady(url, stopped) {
-  for (;;) {
-    if (stopped()) return false;
-    const ok = await fetch(`${url}/.backstage/health/v1/readiness`).then(r => r.ok, () => false);
-    if (ok) return true;
-    await new Promise(r => setTimeout(r, 250));
-  }
-}
-
 // A replica is the example backend, as a deployment would run it: its own process with
 // its own --config, its own native key cache, the shared database.
 function startReplica(configFile, name, url, timeoutMs) {
-  const child = spawn(process.execPath, [exampleBackend, '--config', configFile], {
+  const proc = startProcess(process.execPath, [exampleBackend, '--config', configFile], {
     cwd: path.dirname(path.dirname(exampleBackend)),
     env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    name,
+    killAfterMs: 15_000,
   });
-  let log = '';
-  // Set once `ready` settles (up, exited or timed out): the readiness poll stops then.
-  let settled = false;
-  const ready = new Promise((resolve, reject) => {
-    const settle = (fn, value) => { settled = true; clearTimeout(timer); fn(value); };
-    const timer = setTimeout(() => settle(reject, new Error(`${name} not ready in ${timeoutMs} ms:\n${log.slice(-3000)}`)), timeoutMs);
-    child.stdout.on('data', d => { log += d; });
-    child.stderr.on('data', d => { log += d; });
-    child.once('exit', code => settle(reject, new Error(`${name} exited with ${code}:\n${log.slice(-3000)}`)));
-    waitReady(url, () => settled).then(up => up && settle(resolve));
+  // Ready once Backstage's readiness probe answers 200; rejects if the replica exits first or
+  // is not ready within timeoutMs.
+  const intervalMs = 250;
+  const ready = waitFor(proc, async () => (await fetch(`${url}/.backstage/health/v1/readiness`)).ok, `readiness in ${timeoutMs} ms`, {
+    attempts: Math.ceil(timeoutMs / intervalMs),
+    intervalMs,
   });
-  const exited = new Promise(r => child.once('exit', r));
-  return {
-    ready,
-    log: () => log,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+  return { ready, log: proc.output, stop: proc.stop };
 }
 
 /**

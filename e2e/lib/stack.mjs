@@ -5,12 +5,13 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ARTIFACTS_DIR } from './paths.mjs';
-import { startIdp } from './idp.mjs';
+import { startOidcIssuer } from '../../__test__/support/oidc-issuer.mjs';
+import { freePort } from '../../__test__/support/processes.mjs';
 import { startBackend } from './backend.mjs';
 import { startApache } from './apache.mjs';
 import { launchBrowser } from './browser.mjs';
-import { freePort } from './ports.mjs';
 import { CLIENT_ID } from './auth-config.mjs';
+import { ACCOUNTS, serveAvatar } from './users.mjs';
 
 // Keeps each server's log as a test artifact (e2e/artifacts/logs/<scenario>-<server>.log):
 // when a test fails in CI, these say why.
@@ -37,8 +38,16 @@ export async function startStack({ name, authYaml, proxies = { main: {} }, idTok
     for (const name of Object.keys(proxies)) proxyPorts[name] = await freePort();
     const clientSecret = crypto.randomBytes(16).toString('hex');
 
-    const idp = await startIdp({
+    // The IdP's issuer host is `localhost` while the proxies run on 127.0.0.1: browsers scope
+    // cookies by host, not port, so the IdP's session cookies and the proxy's never overwrite
+    // each other.
+    const idp = await startOidcIssuer({
+      issuerHost: 'localhost',
       idTokenTtl,
+      // Only IdToken matters here; sessions and grants outlast a scenario.
+      ttl: { AccessToken: 3600, Grant: 86400, Interaction: 600, Session: 86400 },
+      accounts: ACCOUNTS,
+      routes: serveAvatar,
       clients: [
         {
           client_id: CLIENT_ID,

@@ -35,3 +35,23 @@ export const USERS = [
 export function userByLogin(login) {
   return USERS.find(u => u.login === login);
 }
+
+/** The `accounts` parameter of startOidcIssuer(): the typed login is the account id and the `sub`. */
+export const ACCOUNTS = {
+  idOf: login => login,
+  claims: (accountId, issuer) => userByLogin(accountId)?.claims(issuer),
+};
+
+function avatarSvg(initials) {
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="96" height="96"><rect width="96" height="96" fill="#2e7d32"/><text x="48" y="60" font-size="40" font-family="sans-serif" fill="#fff" text-anchor="middle">${initials}</text></svg>`;
+}
+
+/** The IdP's extra route (startOidcIssuer's `routes`): each user's `picture`, /avatar/<login>.svg. */
+export function serveAvatar(req, res) {
+  const avatar = /^\/avatar\/([a-z.]+)\.svg$/.exec(req.url);
+  if (!avatar) return false;
+  const user = userByLogin(avatar[1]);
+  res.writeHead(user ? 200 : 404, { 'content-type': 'image/svg+xml' });
+  res.end(user ? avatarSvg(user.initials) : '');
+  return true;
+}

@@ -9,9 +9,8 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { FIXTURES_DIR } from '../../lib/paths.mjs';
-import { startProcess, waitFor } from '../../lib/process.mjs';
+import { freePort, startProcess, waitFor } from '../../../__test__/support/processes.mjs';
 import { waitUntilServing } from '../../lib/backend.mjs';
-import { freePort } from '../../lib/ports.mjs';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const WORK_DIR = process.env.E2E_CREATE_APP_WORK || path.join(ROOT, 'e2e/.work/create-app');

@@ -1,16 +1,31 @@
-// Child processes started by the tests: output kept for failure messages, stopped by pid.
+// Process and port helpers for every suite (__test__/, e2e/, e2e/create-app/): child processes
+// started by the tests (output kept for failure messages, stopped by pid) and free loopback ports.
 import { spawn } from 'node:child_process';
+import net from 'node:net';
+
+/** A free loopback port, for a server that must be told its port before it starts. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
 
 // Children still running when the test process exits (a crash, a failed before()) are killed
-// then, so no Apache or backend outlives the run.
+// then, so no Apache, backend or replica outlives the run.
 const live = new Set();
 process.on('exit', () => {
   for (const child of live) child.kill('SIGTERM');
 });
 
 // group: the command starts children of its own (e.g. `yarn start`); it gets its own process
-// group and stop() signals that group, by the child's id.
-export function startProcess(command, args, { env, cwd, name, group = false } = {}) {
+// group and stop() signals that group, by the child's id. killAfterMs: how long stop() waits
+// after SIGTERM before SIGKILL.
+export function startProcess(command, args, { env, cwd, name, group = false, killAfterMs = 5000 } = {}) {
   const child = spawn(command, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: group });
   const signal = sig => {
     try {
@@ -41,7 +56,7 @@ export function startProcess(command, args, { env, cwd, name, group = false } = 
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         signal('SIGTERM');
-        const timer = setTimeout(() => signal('SIGKILL'), 5000);
+        const timer = setTimeout(() => signal('SIGKILL'), killAfterMs);
         await exited;
         clearTimeout(timer);
       }
@@ -55,8 +70,8 @@ export function startProcess(command, args, { env, cwd, name, group = false } = 
 // Polls `probe` until it returns true, failing early if the process dies.
 export async function waitFor(proc, probe, what, { attempts = 600, intervalMs = 100 } = {}) {
   for (let i = 0; i < attempts; i++) {
-    if (proc.child.exitCode !== null) {
-      throw new Error(`${proc.name} exited (${proc.child.exitCode}) before ${what}:\n${proc.output().slice(-4000)}`);
+    if (proc.child.exitCode !== null || proc.child.signalCode !== null) {
+      throw new Error(`${proc.name} exited (${proc.child.exitCode ?? proc.child.signalCode}) before ${what}:\n${proc.output().slice(-4000)}`);
     }
     try {
       if (await probe()) return;
