@@ -111,8 +111,12 @@ export async function startBackend(which, issuerUrl, dir, scenario = SCENARIOS.w
   };
 }
 
-/** One GET of the refresh endpoint; resolves with [status, body]. */
-export function refresh(agent, port, token) {
+/**
+ * One GET of the refresh endpoint; resolves with [status, body]. A kept-alive socket the
+ * server closed while it sat idle (its keep-alive timeout, while the other backend was
+ * measured) resets on reuse: that request is sent again once, on a new socket.
+ */
+export function refresh(agent, port, token, retried = false) {
   return new Promise((resolve, reject) => {
     const req = http.request({
       host: '127.0.0.1', port, path: '/api/auth/oidcProxy/refresh', agent,
@@ -122,7 +126,10 @@ export function refresh(agent, port, token) {
       res.on('data', c => chunks.push(c));
       res.on('end', () => resolve([res.statusCode, Buffer.concat(chunks).toString()]));
     });
-    req.on('error', reject);
+    req.on('error', error => {
+      if (!retried && req.reusedSocket && error.code === 'ECONNRESET') refresh(agent, port, token, true).then(resolve, reject);
+      else reject(error);
+    });
     req.end();
   });
 }
@@ -149,7 +156,20 @@ export async function waitReady(backend, token, agent, userEntityRef = SCENARIOS
 }
 
 /** `tokens.length` requests with `inFlight` outstanding (bounded by `limitMs`): requests/s and latency percentiles. */
-export async function load(agent, { port, child }, tokens, inFlight, limitMs) {
+export async function load(agent, backend, tokens, inFlight, limitMs) {
+  try {
+    return await loadOnce(agent, backend, tokens, inFlight, limitMs);
+  } catch (error) {
+    // Name a backend that died, with the end of its output.
+    await sleep(200);
+    if (backend.child.exitCode !== null || backend.child.signalCode) {
+      throw new Error(`${backend.which} backend exited (${backend.child.exitCode ?? backend.child.signalCode}) during the load: ${error.message}\n${backend.output()}`);
+    }
+    throw error;
+  }
+}
+
+async function loadOnce(agent, { port, child }, tokens, inFlight, limitMs) {
   const latencies = [];
   const cpu0 = cpuMs(child.pid);
   const deadline = performance.now() + limitMs;
