@@ -76,6 +76,8 @@ export YARN_TS_ENABLE_AUTO_TYPES=false
 export YARN_GLOBAL_FOLDER="$CACHE/yarn-berry"
 export YARN_ENABLE_TELEMETRY=0
 export YARN_ENABLE_PROGRESS_BARS=false
+# A new app has no lockfile to keep: Yarn would refuse to write one when it detects CI.
+export YARN_ENABLE_IMMUTABLE_INSTALLS=false
 # Each run republishes the same version with new content: Yarn must not reuse a cached copy.
 find "$YARN_GLOBAL_FOLDER" -name '*plugin-auth-backend-module-oidc-proxy-provider*' -exec rm -rf {} + 2>/dev/null || true
 
