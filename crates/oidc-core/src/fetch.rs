@@ -28,6 +28,9 @@ fn build_client() -> Result<Client, String> {
         .timeout(REQUEST_TIMEOUT)
         // A redirect could lead from https to plain http; issuers do not need them.
         .redirect(reqwest::redirect::Policy::none())
+        // Keys are fetched minutes apart: a kept-alive connection would mostly be one the
+        // issuer has closed by then, and a request sent on it fails. A new one each time.
+        .pool_max_idle_per_host(0)
         .user_agent(concat!("backstage-oidc-proxy-provider/", env!("CARGO_PKG_VERSION")));
     // Node's way of adding private CAs; honour it so the addon trusts what Node trusts.
     if let Some(path) = std::env::var_os("NODE_EXTRA_CA_CERTS") {
