@@ -41,6 +41,11 @@ npx napi pre-publish --cwd "$main" --skip-optional-publish
 for platform in "${built[@]}"; do
   npm pack --silent --pack-destination "$OUT" "./$main/npm/$platform" >/dev/null
 done
-npm pack --silent --pack-destination "$OUT" "./$main" >/dev/null
+main_tgz="$(npm pack --silent --pack-destination "$OUT" "./$main" | tail -n 1)"
 rm -rf "$STAGE"
+# The main package carries no binary: each platform's comes from its own package.
+if tar -tzf "$OUT/$main_tgz" | grep -q '\.node$'; then
+  echo "pack-all: $main_tgz contains a .node file" >&2
+  exit 1
+fi
 ls -l "$OUT"
