@@ -7,7 +7,6 @@ import { readOidcProxyConfig, type OidcProxyConfig } from './config';
 import { resolveProfile, isNativeError } from './native';
 import { verificationError } from './errors';
 import { recordVerification } from './metrics';
-import { tokenHash } from './signInCache';
 
 /** What a sign-in resolver receives as `info.result`: the verified claims only, never the raw token. */
 export interface OidcProxyResult {
@@ -17,8 +16,6 @@ export interface OidcProxyResult {
    * so every resolver applies the same email_verified rule.
    */
   requireEmailVerifiedClaim: boolean;
-  /** A SHA-256 of the ID token (base64url): identifies it for caches without revealing it. */
-  tokenHash: string;
 }
 
 /** Sent to the frontend as `providerInfo` in the refresh response. */
@@ -87,7 +84,7 @@ export function createOidcProxyAuthenticator(options: { logger?: LoggerService; 
         throw verificationError(error, header);
       }
       recordVerification('ok');
-      return { result: { claims, requireEmailVerifiedClaim, tokenHash: tokenHash(token) }, providerInfo: { claims } };
+      return { result: { claims, requireEmailVerifiedClaim }, providerInfo: { claims } };
     },
   });
 }

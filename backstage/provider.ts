@@ -3,13 +3,14 @@
 import {
   createProxyAuthProviderFactory,
   type AuthProviderFactory,
+  type AuthProviderRouteHandlers,
   type SignInResolver,
 } from '@backstage/plugin-auth-node';
 import { createOidcProxyAuthenticator, type oidcProxyAuthenticator, type OidcProxyResult } from './authenticator';
 import { readOidcProxyConfig, type OidcProxyConfig } from './config';
 import { oidcProxySignInResolvers, readSignInResolver, type OidcProxySignInResolverFactory } from './resolvers';
-import { SignInCache, tokenHash } from './signInCache';
-import { recordSignIn } from './metrics';
+import { SignInCache, tokenHash, type RefreshBody } from './signInCache';
+import { recordSignIn, recordVerification } from './metrics';
 
 export interface OidcProxyProviderFactoryOptions {
   /** The provider block as read at start-up; default: read from the block Backstage passes. */
@@ -22,20 +23,28 @@ export interface OidcProxyProviderFactoryOptions {
   signInResolverFactories?: Record<string, OidcProxySignInResolverFactory>;
 }
 
-/** The resolver with the sign-in cache in front of it (see signInCache.ts). */
-function cached(
-  resolver: SignInResolver<OidcProxyResult>,
-  cache: SignInCache,
-  providerId: string,
-): SignInResolver<OidcProxyResult> {
-  return async (info, ctx) => {
-    const key = `${providerId}:${info.result.tokenHash}`;
-    const hit = cache.get(key);
-    if (hit) return hit;
-    const result = await resolver(info, ctx);
-    cache.set(key, result);
-    return result;
+type Res = Parameters<NonNullable<AuthProviderRouteHandlers['refresh']>>[1];
+
+/** Hands the body of a 200 answer to `keep` on its way out. */
+function keeping(res: Res, keep: (body: RefreshBody) => void): Res {
+  const json = res.json.bind(res);
+  res.json = (body: RefreshBody) => {
+    if (res.statusCode === 200) keep(body);
+    return json(body);
   };
+  return res;
+}
+
+/**
+ * A cached answer is given only for a token that still verifies (exp, nbf, its key in the
+ * JWKS): a hit in the verifier's own cache, so cheap. One that does not takes the full path,
+ * which refuses it with the reason.
+ */
+function stillVerifies(config: OidcProxyConfig, token: string): Promise<boolean> {
+  return config.verifier.verify(token).then(
+    () => true,
+    () => false,
+  );
 }
 
 export function createOidcProxyProviderFactory(options: OidcProxyProviderFactoryOptions = {}): AuthProviderFactory {
@@ -47,20 +56,27 @@ export function createOidcProxyProviderFactory(options: OidcProxyProviderFactory
       options.signInResolver ??
       readSignInResolver(ctx.config, fullKey, options.signInResolverFactories ?? oidcProxySignInResolvers);
     const cache = new SignInCache(config.signInCacheMaxAgeSeconds * 1000);
-    const signInResolver = config.signInCacheMaxAgeSeconds > 0 ? cached(resolver, cache, ctx.providerId) : resolver;
-    const handlers = createProxyAuthProviderFactory<OidcProxyResult>({ authenticator, signInResolver })(ctx);
+    const handlers = createProxyAuthProviderFactory<OidcProxyResult>({ authenticator, signInResolver: resolver })(ctx);
     const refresh = handlers.refresh!.bind(handlers);
+    const keyOf = (token: string | undefined) =>
+      config.signInCacheMaxAgeSeconds > 0 && token ? `${ctx.providerId}:${tokenHash(token)}` : undefined;
     return {
       ...handlers,
       async refresh(req, res) {
+        const token = req.get(config.header);
+        const key = keyOf(token);
         try {
-          await refresh(req, res);
+          const hit = key === undefined ? undefined : cache.get(key);
+          if (hit && (await stillVerifies(config, token!))) {
+            recordVerification('ok');
+            res.status(200).json(hit);
+          } else {
+            await refresh(req, key === undefined ? res : keeping(res, body => cache.set(key, body)));
+          }
           recordSignIn('ok');
         } catch (error) {
           // A token that no longer verifies (expired, its key gone) takes its entry along.
-          const token = req.get(config.header);
-          if ((error as Error)?.name === 'AuthenticationError' && token)
-            cache.delete(`${ctx.providerId}:${tokenHash(token)}`);
+          if ((error as Error)?.name === 'AuthenticationError' && key !== undefined) cache.delete(key);
           // Error names are a small fixed set (AuthenticationError, NotAllowedError, ...).
           recordSignIn((error as Error)?.name ?? 'Error');
           throw error;

@@ -1,24 +1,33 @@
 // The sign-in result for an ID token, kept for the token the proxy repeats: behind an
 // identity-aware proxy every page load carries the same ID token, and each /refresh would
-// otherwise run the resolvers (a catalog lookup) and sign a new Backstage token again.
+// otherwise run the profile transform and the resolvers (a catalog lookup) and sign a new
+// Backstage token again.
 //
-// An entry is served only while the ID token still verifies (the authenticator verifies it
-// first on every request: exp, nbf and its key still in the JWKS), for at most `maxAgeMs`,
-// and while its Backstage token has more than MARGIN_MS left. Keys are a SHA-256 of the
-// token with the provider id, never the token. Per process: replicas keep their own.
+// An entry is served only while the ID token still verifies (the provider verifies it first
+// on every hit: exp, nbf and its key still in the JWKS), for at most `maxAgeMs`, and while its
+// Backstage token has more than MARGIN_MS left. Keys are a SHA-256 of the token with the
+// provider id, never the token. Per process: replicas keep their own.
 import { createHash } from 'node:crypto';
-import type { BackstageSignInResult } from '@backstage/plugin-auth-node';
+
+/** What /refresh answers: Backstage's proxy handler body. */
+export interface RefreshBody {
+  profile: unknown;
+  providerInfo: unknown;
+  backstageIdentity: { token: string; expiresInSeconds?: number; identity?: unknown };
+}
 
 /** A cached Backstage token must have this much life left to be handed out again. */
 export const MARGIN_MS = 5 * 60_000;
 export const DEFAULT_MAX_AGE_SECONDS = 60;
 export const MAX_MAX_AGE_SECONDS = 3600;
 const MAX_ENTRIES = 10_000;
-/** Tokens and identities of 10 000 users: bounds memory even for unusually large tokens. */
+/** Bounds memory even for unusually large tokens and claims. */
 const MAX_BYTES = 32 * 2 ** 20;
+/** What an entry holds besides the Backstage token: the claims, the profile, the identity. */
+const ENTRY_OVERHEAD_BYTES = 4096;
 
 interface Entry {
-  result: BackstageSignInResult;
+  body: RefreshBody;
   storedAt: number;
   /** When the Backstage token expires (ms since the epoch). */
   expiresAt: number;
@@ -54,19 +63,24 @@ export class SignInCache {
     return this.entries.size;
   }
 
-  get(key: string, now = Date.now()): BackstageSignInResult | undefined {
+  /** The body to answer with, its Backstage token's remaining life recomputed. */
+  get(key: string, now = Date.now()): RefreshBody | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
-    if (now - entry.storedAt < this.maxAgeMs && entry.expiresAt - now > MARGIN_MS) return entry.result;
+    if (now - entry.storedAt < this.maxAgeMs && entry.expiresAt - now > MARGIN_MS) {
+      const expiresInSeconds = Math.round((entry.expiresAt - now) / 1000);
+      return { ...entry.body, backstageIdentity: { ...entry.body.backstageIdentity, expiresInSeconds } };
+    }
     this.delete(key);
     return undefined;
   }
 
-  set(key: string, result: BackstageSignInResult, now = Date.now()) {
+  set(key: string, body: RefreshBody, now = Date.now()) {
     if (this.maxAgeMs <= 0) return;
     this.delete(key);
-    const bytes = key.length + result.token.length + JSON.stringify(result.identity ?? null).length;
-    this.entries.set(key, { result, storedAt: now, expiresAt: expiryOf(result.token), bytes });
+    const token = body.backstageIdentity.token;
+    const bytes = key.length + token.length + ENTRY_OVERHEAD_BYTES;
+    this.entries.set(key, { body, storedAt: now, expiresAt: expiryOf(token), bytes });
     this.bytes += bytes;
     for (const [oldest] of this.entries) {
       if (this.entries.size <= this.limits.entries && this.bytes <= this.limits.bytes) break;
