@@ -54,14 +54,7 @@ export class SignInCache {
   private readonly entries = new Map<string, Entry>();
   private bytes = 0;
 
-  constructor(
-    private readonly maxAgeMs: number,
-    private readonly limits = { entries: MAX_ENTRIES, bytes: MAX_BYTES },
-  ) {}
-
-  get size(): number {
-    return this.entries.size;
-  }
+  constructor(private readonly maxAgeMs: number) {}
 
   /** The body to answer with, its Backstage token's remaining life recomputed. */
   get(key: string, now = Date.now()): RefreshBody | undefined {
@@ -83,7 +76,7 @@ export class SignInCache {
     this.entries.set(key, { body, storedAt: now, expiresAt: expiryOf(token), bytes });
     this.bytes += bytes;
     for (const [oldest] of this.entries) {
-      if (this.entries.size <= this.limits.entries && this.bytes <= this.limits.bytes) break;
+      if (this.entries.size <= MAX_ENTRIES && this.bytes <= MAX_BYTES) break;
       this.delete(oldest);
     }
   }

@@ -99,11 +99,6 @@ impl KeyStore {
         Some(Snapshot { keys, generation: state.generation })
     }
 
-    /// Whether a discovery/JWKS fetch is running now (e.g. a background refresh).
-    pub fn fetching(&self) -> bool {
-        self.lock().in_flight.is_some()
-    }
-
     /// The keys, fetching them first if none are held.
     pub async fn keys(self: &Arc<Self>) -> Result<Snapshot> {
         if let Some(snapshot) = self.current() {
