@@ -79,7 +79,7 @@ export async function startEnvoy({ port, backendPort, authzPort, pathPrefix = ''
   });
   const configFile = path.join(runDir, 'envoy.yaml');
   fs.writeFileSync(configFile, config);
-  const proc = startProcess(envoyBinary(), ['-c', configFile, '--disable-hot-restart', '--log-level', 'warn'], { name: `envoy:${port}` });
+  const proc = startProcess(envoyBinary(), ['-c', configFile, '--disable-hot-restart', '--log-level', 'warn', '--file-flush-interval-msec', '100'], { name: `envoy:${port}` });
   await waitFor(proc, async () => (await fetch(`http://127.0.0.1:${adminPort}/ready`)).ok, 'ready');
   return {
     url: `http://127.0.0.1:${port}`,
