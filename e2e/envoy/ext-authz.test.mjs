@@ -13,6 +13,7 @@ import { fetchRefresh, openHome, REFRESH_PATH, sawIdpInteraction, trackNavigatio
 import { userByLogin } from '../lib/users.mjs';
 import { ARTIFACTS_DIR } from '../lib/paths.mjs';
 import { appStarter } from '../create-app/lib/app.mjs';
+import { fileURLToPath } from 'node:url';
 
 const NAME = 'envoy-ext-authz';
 const jane = userByLogin('jane'); // in the catalog
@@ -21,6 +22,28 @@ const sam = userByLogin('sam'); // not in the catalog: signed in as sam, refresh
 // The default template opens on the catalog, titled with the organization name.
 const catalogHome = page => page.getByRole('heading', { name: /Catalog/ }).first().waitFor({ timeout: 120_000 });
 const XHR = { 'x-requested-with': 'XMLHttpRequest' };
+
+// The http_filters list, without comments, blank lines, its indentation, the path_prefix line
+// (the README leaves it out: empty) and the authorizer's address.
+function httpFilters(yaml) {
+  const lines = yaml.split('\n');
+  const start = lines.findIndex(l => l.trim() === 'http_filters:');
+  const indent = lines[start].search(/\S/);
+  const end = lines.findIndex((l, i) => i > start && l.trim() && !l.trim().startsWith('#') && l.search(/\S/) <= indent);
+  return lines
+    .slice(start, end === -1 ? undefined : end)
+    .map(l => l.replace(/\s+#.*$/, ''))
+    .filter(l => l.trim() && !l.trim().startsWith('#') && !l.trim().startsWith('path_prefix:'))
+    .map(l => l.slice(indent).replace(/uri: "[^"]*"/, 'uri: URI'));
+}
+
+test("the README's Envoy block is the configuration this scenario runs", () => {
+  const readme = fs.readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+  const block = /<!-- envoy-http-filters -->\n```yaml\n([\s\S]*?)```/.exec(readme);
+  assert.ok(block, 'README: the yaml block after <!-- envoy-http-filters -->');
+  const config = fs.readFileSync(fileURLToPath(new URL('envoy.yaml', import.meta.url)), 'utf8');
+  assert.deepEqual(httpFilters(block[1]), httpFilters(config));
+});
 
 describe(`${NAME}: Envoy ext_authz (Istio CUSTOM) + mod_auth_openidc in front of the default template's production build`, () => {
   let stack;
