@@ -6,7 +6,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startStack } from '../lib/stack.mjs';
 import { oidcProxyAuthYaml } from '../lib/auth-config.mjs';
 import { fetchRefresh, openHome, REFRESH_PATH, sawIdpInteraction, trackNavigations } from '../lib/backstage-page.mjs';
@@ -109,11 +111,21 @@ describe(`${NAME}: Envoy ext_authz (Istio CUSTOM) + mod_auth_openidc in front of
     const body = await fetched.text();
     assert.equal(fetched.status, 401, body);
     assert.match(body, /<html/i, `the authorizer's page, not a Backstage error: ${body}`);
-    // A page load: the redirect to the IdP, with the authorizer's state cookie.
-    const loaded = await fetch(`${stack.envoys.main.url}/catalog`, { headers: { accept: 'text/html', 'x-oidc-id-token': janesToken }, redirect: 'manual' });
-    assert.equal(loaded.status, 302);
-    assert.ok(loaded.headers.get('location').startsWith(`${stack.idp.issuer}/auth?`), loaded.headers.get('location'));
-    assert.ok(loaded.headers.getSetCookie().some(c => c.startsWith('mod_auth_openidc_state_')), loaded.headers.getSetCookie().join('; '));
+    // A page load, with the headers a browser sends for one (node:http: Node's fetch always
+    // says `sec-fetch-mode: cors`): the redirect to the IdP, with the authorizer's state cookie.
+    const loaded = await new Promise((resolve, reject) => {
+      const headers = { accept: 'text/html', 'sec-fetch-mode': 'navigate', 'x-oidc-id-token': janesToken };
+      http.get(`${stack.envoys.main.url}/catalog`, { headers }, res => resolve(res.resume())).on('error', reject);
+    });
+    assert.equal(loaded.statusCode, 302);
+    assert.ok(loaded.headers.location.startsWith(`${stack.idp.issuer}/auth?`), loaded.headers.location);
+    const cookies = loaded.headers['set-cookie'] ?? [];
+    assert.ok(cookies.some(c => c.startsWith('mod_auth_openidc_state_')), cookies.join('; '));
+    // Envoy's access log (flushed every 100 ms) says it answered both itself: ext_authz_denied.
+    await sleep(500);
+    const log = stack.envoys.main.logs();
+    assert.match(log, new RegExp(`GET ${REFRESH_PATH} 401 ext_authz_denied`), log);
+    assert.match(log, /GET \/catalog 302 ext_authz_denied/, log);
   });
 
   test("when the authorizer allows without a token, a client's x-oidc-id-token still does not reach Backstage", async () => {
