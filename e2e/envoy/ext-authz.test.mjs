@@ -15,6 +15,8 @@ import { fetchRefresh, openHome, REFRESH_PATH, sawIdpInteraction, trackNavigatio
 import { userByLogin } from '../lib/users.mjs';
 import { ARTIFACTS_DIR } from '../lib/paths.mjs';
 import { appStarter } from '../create-app/lib/app.mjs';
+import { startEnvoy } from '../lib/envoy.mjs';
+import { freePort } from '../../__test__/support/processes.mjs';
 import { fileURLToPath } from 'node:url';
 
 const NAME = 'envoy-ext-authz';
@@ -135,6 +137,20 @@ describe(`${NAME}: Envoy ext_authz (Istio CUSTOM) + mod_auth_openidc in front of
     const body = await res.text();
     assert.equal(res.status, 401, body);
     assert.match(JSON.parse(body).error.message, /Missing ID token: the request has no x-oidc-id-token header/);
+  });
+
+  test('an unreachable authorizer fails closed: 403, and the request does not reach Backstage', async () => {
+    // Istio's failOpen false and statusOnError 403: nothing listens on the authorizer's port.
+    const envoy = await startEnvoy({ port: await freePort(), backendPort: new URL(stack.backend.url).port, authzPort: await freePort() });
+    try {
+      const janesToken = await stack.idp.sign({}, { user: jane.login });
+      const res = await fetch(`${envoy.url}${REFRESH_PATH}`, { headers: { ...XHR, 'x-oidc-id-token': janesToken } });
+      const body = await res.text();
+      assert.equal(res.status, 403, body);
+      assert.equal(body, '', 'Envoy\'s own answer, not Backstage\'s JSON');
+    } finally {
+      await envoy.stop();
+    }
   });
 
   test('a request that bypasses Envoy gets the documented 401: a forged token, an expired token', async t => {
