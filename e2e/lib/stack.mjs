@@ -1,6 +1,7 @@
 // One scenario's real parts, started in order and stopped in reverse: the IdP (localhost), the
 // Backstage backend (127.0.0.1, reachable directly only by the tests), one Apache proxy per
-// entry of `proxies` (127.0.0.1), and Chromium.
+// entry of `proxies` (127.0.0.1), one Envoy per entry of `envoys` with their one authorization
+// service (127.0.0.1), and Chromium.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,6 +10,7 @@ import { startOidcIssuer } from '../../__test__/support/oidc-issuer.mjs';
 import { freePort } from '../../__test__/support/processes.mjs';
 import { startBackend } from './backend.mjs';
 import { startApache } from './apache.mjs';
+import { startAuthorizer, startEnvoy } from './envoy.mjs';
 import { launchBrowser } from './browser.mjs';
 import { CLIENT_ID } from './auth-config.mjs';
 import { ACCOUNTS, serveAvatar } from './users.mjs';
@@ -25,9 +27,10 @@ function saveLog(scenario, server, text) {
  * name: the scenario, for log file names. authYaml({ issuer }) returns the scenario's auth config. proxies: { name: { header,
  * sessionAtTokenExpiry, sessionMaxDuration } }. idTokenTtl: seconds. app: starts the Backstage app, with
  * startBackend's arguments and result (plus `frontendPort` when a dev server serves the frontend); the
- * e2e app's backend by default.
+ * e2e app's backend by default. envoys: { name: { pathPrefix } }, Envoys with ext_authz
+ * (e2e/lib/envoy.mjs), all asking one authorization service (`authorizer`: { sessionMaxDuration }).
  */
-export async function startStack({ name, authYaml, proxies = { main: {} }, idTokenTtl = 3600, app = startBackend }) {
+export async function startStack({ name, authYaml, proxies = { main: {} }, envoys = {}, authorizer = {}, idTokenTtl = 3600, app = startBackend }) {
   const stoppers = [];
   const stop = async () => {
     for (const s of stoppers.reverse()) await s().catch(() => {});
@@ -36,6 +39,8 @@ export async function startStack({ name, authYaml, proxies = { main: {} }, idTok
     const backendPort = await freePort();
     const proxyPorts = {};
     for (const name of Object.keys(proxies)) proxyPorts[name] = await freePort();
+    const envoyPorts = {};
+    for (const name of Object.keys(envoys)) envoyPorts[name] = await freePort();
     const clientSecret = crypto.randomBytes(16).toString('hex');
 
     // The IdP's issuer host is `localhost` while the proxies run on 127.0.0.1: browsers scope
@@ -52,7 +57,7 @@ export async function startStack({ name, authYaml, proxies = { main: {} }, idTok
         {
           client_id: CLIENT_ID,
           client_secret: clientSecret,
-          redirect_uris: Object.values(proxyPorts).map(p => `http://127.0.0.1:${p}/oauth2callback`),
+          redirect_uris: [...Object.values(proxyPorts), ...Object.values(envoyPorts)].map(p => `http://127.0.0.1:${p}/oauth2callback`),
           grant_types: ['authorization_code'],
           response_types: ['code'],
         },
@@ -62,7 +67,7 @@ export async function startStack({ name, authYaml, proxies = { main: {} }, idTok
 
     // The backend's public URL is the first proxy's; the frontend rebases both URLs onto the
     // origin it is loaded from, so other proxies in front of the same backend work too.
-    const publicUrl = `http://127.0.0.1:${Object.values(proxyPorts)[0]}`;
+    const publicUrl = `http://127.0.0.1:${[...Object.values(proxyPorts), ...Object.values(envoyPorts)][0]}`;
     const backend = await app({ port: backendPort, publicUrl, authYaml: authYaml({ issuer: idp.issuer }), imgSrc: [idp.issuer] });
     stoppers.push(async () => {
       await backend.stop();
@@ -89,10 +94,28 @@ export async function startStack({ name, authYaml, proxies = { main: {} }, idTok
       });
     }
 
+    const envoyProxies = {};
+    if (Object.keys(envoys).length) {
+      const authzPort = await freePort();
+      const authz = await startAuthorizer({ port: authzPort, issuer: idp.issuer, clientId: CLIENT_ID, clientSecret, ...authorizer });
+      stoppers.push(async () => {
+        saveLog(name, 'authorizer', authz.logs());
+        await authz.stop();
+      });
+      for (const [envoyName, opts] of Object.entries(envoys)) {
+        const envoy = await startEnvoy({ port: envoyPorts[envoyName], backendPort, authzPort, pathPrefix: opts.pathPrefix });
+        envoyProxies[envoyName] = envoy;
+        stoppers.push(async () => {
+          saveLog(name, `envoy-${envoyName}`, envoy.logs());
+          await envoy.stop();
+        });
+      }
+    }
+
     const browser = await launchBrowser();
     stoppers.push(() => browser.close());
 
-    return { idp, backend, proxies: apaches, browser, stop };
+    return { idp, backend, proxies: apaches, envoys: envoyProxies, browser, stop };
   } catch (error) {
     await stop();
     throw error;
