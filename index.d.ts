@@ -10,6 +10,21 @@
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
 /**
+ * The identity rules for one set of options, checked once (at start-up) and applied to
+ * the claims of every sign-in.
+ */
+export declare class IdentityResolver {
+  /** Checks the options. Throws ERR_INVALID_OPTIONS with an `option` property. */
+  constructor(options?: IdentityOptions)
+  /** `resolveIdentity(claims, options)` with this resolver's options. */
+  identity(claims: Record<string, unknown>): Identity
+  /** `resolveEmail(claims, options)` with this resolver's options. */
+  email(claims: Record<string, unknown>): CheckedEmail
+  /** `resolveProfile(claims, options)` with this resolver's options. */
+  profile(claims: Record<string, unknown>): Profile
+}
+
+/**
  * An OIDC ID token verifier for one issuer and audience, built once (at start-up) and
  * used for every request. Verifiers of one issuer share its keys; each keeps its own
  * cache of verified tokens.
@@ -26,6 +41,13 @@ export declare class OidcVerifier {
    * the token or a claim value.
    */
   verify(token: string): Promise<Record<string, unknown>>
+  /**
+   * When this verifier verified the token before and it would still verify (within its
+   * lifetime, its key still in the issuer's JWKS): a number that names that verification,
+   * the same for as long as it holds and never given to another. Else null. Never checks
+   * a signature, never waits: for a host's own cache of what it did with a verified token.
+   */
+  verificationId(token: string): number | null
   /**
    * Fetches the issuer's discovery document and JWKS now. Resolves when keys are held;
    * rejects with ERR_ISSUER_UNAVAILABLE otherwise. For start-up, where a failure should

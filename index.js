@@ -835,6 +835,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.IdentityResolver = nativeBinding.IdentityResolver
 module.exports.OidcVerifier = nativeBinding.OidcVerifier
 module.exports.cacheStats = nativeBinding.cacheStats
 module.exports.ErrorCode = nativeBinding.ErrorCode

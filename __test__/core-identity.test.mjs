@@ -1,9 +1,9 @@
-// resolveIdentity, resolveEmail and resolveProfile through the native binding: the identity
+// IdentityResolver, resolveIdentity, resolveEmail and resolveProfile through the native binding: the identity
 // rules (one person, one user), refusals and their codes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeValidator } from '@backstage/catalog-model';
-import { resolveIdentity, resolveEmail, resolveProfile, validateIdentityOptions } from '../index.js';
+import { IdentityResolver, resolveIdentity, resolveEmail, resolveProfile, validateIdentityOptions } from '../index.js';
 
 const claims = {
   iss: 'https://idp.example', sub: 'abc-1', email: 'jane.doe@example.com', name: 'Jane Doe',
@@ -140,22 +140,63 @@ test('entity-name and namespace rules agree with @backstage/catalog-model over g
   assert.ok(valid > 300 && valid < names.length - 300, `${valid} of ${names.length} valid: the generator must produce both`);
 });
 
-test('cyclic, over-deep or non-object claims throw ERR_IDENTITY_CLAIMS_INVALID', () => {
+test('the claims the rules read are read safely: cyclic, over-deep, throwing or non-object ones throw ERR_IDENTITY_CLAIMS_INVALID', () => {
+  const cyclic = [];
+  cyclic.push(cyclic);
+  let deep = [];
+  const deepGroups = deep;
+  for (let i = 0; i < 200; i++) deep = deep[0] = [];
+  let veryDeep = {};
+  const veryDeepGroups = veryDeep;
+  for (let i = 0; i < 100_000; i++) veryDeep = veryDeep.next = {};
+  const throwingGetter = { ...claims };
+  Object.defineProperty(throwingGetter, 'email', { enumerable: true, get() { throw new Error('no'); } });
+  const throwingToJSON = { ...claims, groups: { toJSON() { throw new Error('no'); } } };
+  const groups = { groupsClaim: 'groups' };
+  for (const [bad, options] of [
+    [{ ...claims, groups: cyclic }, groups],
+    [{ ...claims, groups: deepGroups }, groups],
+    [{ ...claims, groups: veryDeepGroups }, groups],
+    [{ ...claims, groups: 10n }, groups],
+    [throwingToJSON, groups],
+    [throwingGetter, {}],
+    [new Proxy(claims, { has() { throw new Error('no'); }, getOwnPropertyDescriptor() { throw new Error('no'); } }), {}],
+    ['text', {}], [7, {}], [null, {}], [[claims], {}],
+  ]) {
+    for (const fn of [resolveIdentity, resolveEmail, resolveProfile]) {
+      assert.equal(codeOf(() => fn(bad, options)), 'ERR_IDENTITY_CLAIMS_INVALID', String(bad));
+    }
+    assert.equal(codeOf(() => new IdentityResolver(options).identity(bad)), 'ERR_IDENTITY_CLAIMS_INVALID');
+  }
+});
+
+test('only the claims the rules use are read: the rest of the object is never touched', () => {
   const cyclic = { ...claims };
   cyclic.self = cyclic;
-  let deep = {};
-  const deepClaims = { ...claims, deep };
-  for (let i = 0; i < 200; i++) deep = deep.next = {};
-  let veryDeep = {};
-  const veryDeepClaims = { ...claims, deep: veryDeep };
-  for (let i = 0; i < 100_000; i++) veryDeep = veryDeep.next = {};
-  for (const bad of [cyclic, deepClaims, veryDeepClaims, 'text', 7, null, [claims]]) {
-    for (const fn of [resolveIdentity, resolveEmail, resolveProfile]) {
-      assert.equal(codeOf(() => fn(bad)), 'ERR_IDENTITY_CLAIMS_INVALID', typeof bad);
-    }
+  let touched = false;
+  Object.defineProperty(cyclic, 'other', { enumerable: true, get() { touched = true; throw new Error('no'); } });
+  const resolver = new IdentityResolver({ groupsClaim: 'groups' });
+  assert.equal(resolver.identity(cyclic).userEntityRef, resolveIdentity(claims, { groupsClaim: 'groups' }).userEntityRef);
+  assert.equal(resolver.email(cyclic).address, claims.email);
+  assert.deepEqual(resolver.profile(cyclic), resolveProfile(claims));
+  assert.equal(touched, false);
+  // Inherited properties are not claims (JSON.stringify leaves them out too).
+  assert.equal(codeOf(() => resolveEmail(Object.create(claims))), 'ERR_IDENTITY_CLAIM_MISSING');
+});
+
+test('an IdentityResolver applies the rules of the one-call functions with its options', () => {
+  const options = { groupsClaim: 'groups', allowedDomains: ['Example.com'], homeDomain: 'example.com' };
+  const resolver = new IdentityResolver(options);
+  assert.deepEqual(resolver.identity(claims), resolveIdentity(claims, options));
+  assert.deepEqual(resolver.email(claims), resolveEmail(claims, options));
+  assert.deepEqual(resolver.profile(claims), resolveProfile(claims, options));
+  const strict = new IdentityResolver({ requireEmailVerifiedClaim: true });
+  assert.equal(codeOf(() => strict.email({ ...claims, email_verified: undefined })), 'ERR_IDENTITY_EMAIL_NOT_VERIFIED');
+  for (const bad of [{ namespace: 'Bad' }, { allowedDomain: ['x.org'] }, { allowedDomains: ['exämple.com'] }]) {
+    const error = (() => { try { new IdentityResolver(bad); } catch (e) { return e; } })();
+    assert.equal(error?.code, 'ERR_INVALID_OPTIONS', JSON.stringify(bad));
+    assert.equal(typeof error.option, 'string');
   }
-  const throwing = { ...claims, toJSON() { throw new Error('no'); } };
-  assert.equal(codeOf(() => resolveIdentity(throwing)), 'ERR_IDENTITY_CLAIMS_INVALID');
 });
 
 test('refuses rather than rewrites, with stable codes', () => {

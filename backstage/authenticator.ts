@@ -4,7 +4,7 @@ import { createProxyAuthenticator, type ProfileInfo } from '@backstage/plugin-au
 import { AuthenticationError } from '@backstage/errors';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { readOidcProxyConfig, type OidcProxyConfig } from './config';
-import { resolveProfile, isNativeError } from './native';
+import { IdentityResolver, isNativeError } from './native';
 import { verificationError } from './errors';
 import { recordVerification } from './metrics';
 
@@ -12,7 +12,7 @@ import { recordVerification } from './metrics';
 export interface OidcProxyResult {
   claims: Record<string, unknown>;
   /**
-   * The provider's `requireEmailVerifiedClaim`: pass it to resolveEmail / resolveIdentity
+   * The provider's `requireEmailVerifiedClaim`: pass it to an IdentityResolver (or resolveEmail / resolveIdentity)
    * so every resolver applies the same email_verified rule.
    */
   requireEmailVerifiedClaim: boolean;
@@ -24,13 +24,18 @@ export interface OidcProxyProviderInfo {
   claims: Record<string, unknown>;
 }
 
+/** Built once: the profile rules for each email_verified rule. */
+const profileRules = [false, true].map(
+  requireEmailVerifiedClaim => new IdentityResolver({ requireEmailVerifiedClaim }),
+);
+
 /**
  * The profile Backstage shows and the email resolvers match on, from the native
  * resolveProfile: an email that is not a plain, verified address is left out, so no
  * resolver can match a catalog user by an address nobody proved to own.
  */
 export function profileFromClaims(claims: Record<string, unknown>, requireEmailVerifiedClaim = false): ProfileInfo {
-  const { email, displayName, picture } = resolveProfile(claims, { requireEmailVerifiedClaim });
+  const { email, displayName, picture } = profileRules[requireEmailVerifiedClaim ? 1 : 0].profile(claims);
   const profile: ProfileInfo = {};
   if (email != null) profile.email = email;
   if (displayName != null) profile.displayName = displayName;

@@ -24,6 +24,7 @@ export { readOidcProxyConfig, DEFAULT_HEADER, type OidcProxyConfig } from './con
 export { findProviderKey, PROVIDER_ID, PROVIDER_ID_ALIAS } from './alias';
 export {
   OidcVerifier,
+  IdentityResolver,
   verifyIdToken,
   resolveIdentity,
   resolveEmail,

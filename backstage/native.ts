@@ -9,6 +9,7 @@ const native = loadNative();
 
 export const {
   OidcVerifier,
+  IdentityResolver,
   verifyIdToken,
   resolveIdentity,
   resolveEmail,
@@ -19,6 +20,7 @@ export const {
   validateIdentityOptions,
 } = native;
 export type OidcVerifier = InstanceType<typeof native.OidcVerifier>;
+export type IdentityResolver = InstanceType<typeof native.IdentityResolver>;
 export type {
   VerifyOptions,
   IdentityOptions,

@@ -9,7 +9,7 @@ import {
 import { createOidcProxyAuthenticator, type oidcProxyAuthenticator, type OidcProxyResult } from './authenticator';
 import { readOidcProxyConfig, type OidcProxyConfig } from './config';
 import { oidcProxySignInResolvers, readSignInResolver, type OidcProxySignInResolverFactory } from './resolvers';
-import { SignInCache, tokenHash, type RefreshBody } from './signInCache';
+import { SignInCache, type RefreshBody } from './signInCache';
 import { recordSignIn, recordVerification } from './metrics';
 
 export interface OidcProxyProviderFactoryOptions {
@@ -35,18 +35,6 @@ function keeping(res: Res, keep: (body: RefreshBody) => void): Res {
   return res;
 }
 
-/**
- * A cached answer is given only for a token that still verifies (exp, nbf, its key in the
- * JWKS): a hit in the verifier's own cache, so cheap. One that does not takes the full path,
- * which refuses it with the reason.
- */
-function stillVerifies(config: OidcProxyConfig, token: string): Promise<boolean> {
-  return config.verifier.verify(token).then(
-    () => true,
-    () => false,
-  );
-}
-
 export function createOidcProxyProviderFactory(options: OidcProxyProviderFactoryOptions = {}): AuthProviderFactory {
   return ctx => {
     const fullKey = `auth.providers.${ctx.providerId}`;
@@ -58,16 +46,21 @@ export function createOidcProxyProviderFactory(options: OidcProxyProviderFactory
     const cache = new SignInCache(config.signInCacheMaxAgeSeconds * 1000);
     const handlers = createProxyAuthProviderFactory<OidcProxyResult>({ authenticator, signInResolver: resolver })(ctx);
     const refresh = handlers.refresh!.bind(handlers);
-    const keyOf = (token: string | undefined) =>
-      config.signInCacheMaxAgeSeconds > 0 && token ? `${ctx.providerId}:${tokenHash(token)}` : undefined;
+    // Entries are keyed by the verifier's id for its verification of the token: only a token
+    // verified before, that would still verify (exp, nbf, its key in the JWKS), has one, and a
+    // token verified anew gets a new one. So a token seen once is never kept, and an entry
+    // is never served for a token that no longer verifies.
+    const keyOf = (token: string | undefined) => {
+      const id = config.signInCacheMaxAgeSeconds > 0 && token ? config.verifier.verificationId(token) : null;
+      return id == null ? undefined : `${ctx.providerId}:${id}`;
+    };
     return {
       ...handlers,
       async refresh(req, res) {
-        const token = req.get(config.header);
-        const key = keyOf(token);
+        const key = keyOf(req.get(config.header));
         try {
           const hit = key === undefined ? undefined : cache.get(key);
-          if (hit && (await stillVerifies(config, token!))) {
+          if (hit) {
             recordVerification('ok');
             res.status(200).json(hit);
           } else {

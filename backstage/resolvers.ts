@@ -1,5 +1,5 @@
 // Sign-in resolvers for the oidcProxy provider, and the ordered resolver chain built from
-// `signIn.resolvers`. Every email and identity rule is the native core's (resolveEmail,
+// `signIn.resolvers`. Every email and identity rule is the native core's (IdentityResolver,
 // resolveIdentity); these only adapt it and the catalog lookups to Backstage.
 import {
   createSignInResolverFactory,
@@ -12,10 +12,9 @@ import type { Config } from '@backstage/config';
 // The zod flavour @backstage/plugin-auth-node builds its own resolvers' schemas with.
 import { z } from 'zod/v3';
 import {
+  IdentityResolver,
   isNativeError,
-  resolveEmail,
   resolveIdentity,
-  validateIdentityOptions,
   type CheckedEmail,
   type Identity,
   type IdentityOptions,
@@ -36,15 +35,19 @@ const withoutCatalogOptions = z
   .strict()
   .optional();
 
-/** The identity options a resolver entry gives, plus the provider's email_verified rule. */
-function identityOptions(opts: IdentityOptions, info: SignInInfo<OidcProxyResult>): IdentityOptions {
-  return { ...opts, requireEmailVerifiedClaim: info.result.requireEmailVerifiedClaim };
-}
+/** The native identity rules of one resolver entry, chosen per sign-in by the provider's email_verified rule. */
+type Rules = (info: SignInInfo<OidcProxyResult>) => IdentityResolver;
 
-/** Native option rules (ASCII domains, homeDomain among allowedDomains...), at start-up. */
-function checkIdentityOptions(opts: IdentityOptions) {
+/**
+ * Builds a resolver entry's rules at start-up, once for each email_verified rule; the native
+ * constructor checks the options (ASCII domains, homeDomain among allowedDomains...).
+ */
+function identityRules(opts: IdentityOptions): Rules {
   try {
-    validateIdentityOptions(opts);
+    const [lax, strict] = [false, true].map(
+      requireEmailVerifiedClaim => new IdentityResolver({ ...opts, requireEmailVerifiedClaim }),
+    );
+    return info => (info.result.requireEmailVerifiedClaim ? strict : lax);
   } catch (error) {
     throw new InputError(isNativeError(error) ? error.message.replace(/^options\./, '') : String(error));
   }
@@ -54,18 +57,30 @@ function checkIdentityOptions(opts: IdentityOptions) {
  * The token's email for a catalog lookup, by the native rules (one plain address, verified,
  * in allowedDomains); refusals are 403s with their code.
  */
-function checkedEmail(info: SignInInfo<OidcProxyResult>, opts: IdentityOptions): CheckedEmail {
+function checkedEmail(info: SignInInfo<OidcProxyResult>, rules: Rules): CheckedEmail {
   try {
-    return resolveEmail(info.result.claims, identityOptions(opts, info));
+    return rules(info).email(info.result.claims);
   } catch (error) {
     throw identityError(error);
   }
 }
 
-/** The native identity (user name, refs) for these options; refusals are 403s with their code. */
-function identityOf(info: SignInInfo<OidcProxyResult>, opts: IdentityOptions): Identity {
+/** The native identity (user name, refs); refusals are 403s with their code. */
+function identityOf(info: SignInInfo<OidcProxyResult>, rules: Rules): Identity {
   try {
-    return resolveIdentity(info.result.claims, identityOptions(opts, info));
+    return rules(info).identity(info.result.claims);
+  } catch (error) {
+    throw identityError(error);
+  }
+}
+
+/** The user name for the email's own domain as home domain: it varies per sign-in, so no rules are built ahead. */
+function localPartName(info: SignInInfo<OidcProxyResult>, opts: IdentityOptions): string {
+  try {
+    return resolveIdentity(info.result.claims, {
+      ...opts,
+      requireEmailVerifiedClaim: info.result.requireEmailVerifiedClaim,
+    }).userEntityName;
   } catch (error) {
     throw identityError(error);
   }
@@ -88,12 +103,12 @@ export const oidcProxySignInResolvers = {
     optionsSchema: emailOptions,
     create(options = {}) {
       const { allowedDomains, dangerouslyAllowSignInWithoutUserInCatalog } = options;
-      checkIdentityOptions({ allowedDomains });
+      const rules = identityRules({ allowedDomains });
       return async (info: SignInInfo<OidcProxyResult>, ctx) => {
-        const email = checkedEmail(info, { allowedDomains }).address;
+        const email = checkedEmail(info, rules).address;
         // Backstage's version retries without a `+tag` (jane+ops@ matches jane@): not here.
         const fallback = dangerouslyAllowSignInWithoutUserInCatalog
-          ? { dangerousEntityRefFallback: { entityRef: { name: identityOf(info, { allowedDomains }).userEntityName } } }
+          ? { dangerousEntityRefFallback: { entityRef: { name: identityOf(info, rules).userEntityName } } }
           : undefined;
         return ctx.signInWithCatalogUser({ filter: { 'spec.profile.email': email } }, fallback);
       };
@@ -108,12 +123,12 @@ export const oidcProxySignInResolvers = {
     optionsSchema: emailOptions,
     create(options = {}) {
       const { allowedDomains, dangerouslyAllowSignInWithoutUserInCatalog } = options;
-      checkIdentityOptions({ allowedDomains });
+      const rules = identityRules({ allowedDomains });
       return async (info: SignInInfo<OidcProxyResult>, ctx) => {
-        const { domain } = checkedEmail(info, { allowedDomains });
+        const { domain } = checkedEmail(info, rules);
         // The local part as a user name by the native rules: the email's own domain as the
         // home domain, so `jane+ops` is refused rather than shortened to `jane`.
-        const userName = identityOf(info, { allowedDomains, homeDomain: domain }).userEntityName;
+        const userName = localPartName(info, { allowedDomains, homeDomain: domain });
         const fallback = dangerouslyAllowSignInWithoutUserInCatalog
           ? { dangerousEntityRefFallback: { entityRef: { name: userName } } }
           : undefined;
@@ -126,9 +141,9 @@ export const oidcProxySignInResolvers = {
   emailMatchingUserEntityAnnotation: createSignInResolverFactory({
     optionsSchema: annotationOptions,
     create(options = {}) {
-      checkIdentityOptions(options);
+      const rules = identityRules(options);
       return async (info: SignInInfo<OidcProxyResult>, ctx) => {
-        const email = checkedEmail(info, options).address;
+        const email = checkedEmail(info, rules).address;
         return ctx.signInWithCatalogUser({ annotations: { 'openid.net/email': email } });
       };
     },
@@ -155,9 +170,9 @@ export const oidcProxySignInResolvers = {
   signInWithoutCatalogUser: createSignInResolverFactory({
     optionsSchema: withoutCatalogOptions,
     create(options = {}) {
-      checkIdentityOptions(options);
+      const rules = identityRules(options);
       return async (info: SignInInfo<OidcProxyResult>, ctx) => {
-        const identity = identityOf(info, options);
+        const identity = identityOf(info, rules);
         return ctx.issueToken({ claims: { sub: identity.userEntityRef, ent: identity.ownershipEntityRefs } });
       };
     },

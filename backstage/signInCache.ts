@@ -3,11 +3,12 @@
 // otherwise run the profile transform and the resolvers (a catalog lookup) and sign a new
 // Backstage token again.
 //
-// An entry is served only while the ID token still verifies (the provider verifies it first
-// on every hit: exp, nbf and its key still in the JWKS), for at most `maxAgeMs`, and while its
-// Backstage token has more than MARGIN_MS left. Keys are a SHA-256 of the token with the
-// provider id, never the token. Per process: replicas keep their own.
-import { createHash } from 'node:crypto';
+// Keys are the provider id and the native verifier's id for its verification of the token
+// (OidcVerifier.verificationId), never the token: a token has an id only while it would
+// still verify (exp, nbf, its key in the JWKS), and gets a new one when verified anew, so an
+// entry is never served for a token that no longer verifies. An entry is also served for at
+// most `maxAgeMs`, and while its Backstage token has more than MARGIN_MS left. Per process:
+// replicas keep their own.
 
 /** What /refresh answers: Backstage's proxy handler body. */
 export interface RefreshBody {
@@ -32,11 +33,6 @@ interface Entry {
   /** When the Backstage token expires (ms since the epoch). */
   expiresAt: number;
   bytes: number;
-}
-
-/** Identifies an ID token for the cache without holding or revealing it. */
-export function tokenHash(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
 }
 
 /** The `exp` of a Backstage token in ms, or 0 when it cannot be read (never served then). */

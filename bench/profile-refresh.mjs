@@ -242,8 +242,8 @@ export function summarise({ ours, jose }) {
   const cacheBookkeeping = per(ours, ours.ownFrames.ours.filter(([name]) => name.includes('signInCache.js')).reduce((a, [, n]) => a + n, 0));
   return `In this run the main thread was busy ${Math.round(busyOurs)} µs per distinct-token refresh with this module and ${Math.round(busyJose)} µs with the jose module ` +
     `(${cpu(ours)} vs ${cpu(jose)} on all threads, from /proc): this package's own code (dist/ and the .node, inclusive) took ${Math.round(ownOurs)} µs of it ` +
-    `(${Math.round(cacheBookkeeping)} µs of that in the sign-in cache's hashing and storing, for tokens that never come back here), ` +
-    `jose's verification path ${Math.round(ownJose)} µs on the main thread (its RSA check runs on the thread pool), and the rest, ` +
+    `(${Math.round(cacheBookkeeping)} µs of that in the sign-in cache's own code, signInCache.js, which a token seen once does not reach), ` +
+    `jose's verification path ${Math.round(ownJose)} µs on the main thread (both RSA checks run off it: jose's on libuv's pool, this module's on napi's tokio runtime), and the rest, ` +
     `about ${Math.round(busyOurs - ownOurs)} µs vs ${Math.round(busyJose - ownJose)} µs, is Backstage's own per-request work on both sides ` +
     `(issuing and signing the Backstage token: ${Math.round(per(ours, ours.inclusive.backstageJose))} vs ${Math.round(per(jose, jose.inclusive.backstageJose))} µs; Express, the database, the response).`;
 }

@@ -267,7 +267,10 @@ export async function runRefresh({ rounds, log, requests, catalogRequests = requ
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oidc-proxy-bench-'));
   try {
     const rows = [];
-    for (const scenario of Object.values(SCENARIOS)) {
+    // BENCH_SCENARIOS (e.g. withoutCatalog) runs only the named scenarios.
+    const only = process.env.BENCH_SCENARIOS?.split(',');
+    for (const [name, scenario] of Object.entries(SCENARIOS)) {
+      if (only && !only.includes(name)) continue;
       const n = scenario.entities ? catalogRequests : requests;
       rows.push(...(await runScenario(scenario, { issuer, key, dir, rounds, log, requests: n, inFlight, limitMs })));
     }

@@ -1,6 +1,7 @@
 // npm run bench: every figure in one run, printed as one table and written to
 // docs/bench.md (with the machine) and docs/bench.svg. BENCH_QUICK=1 runs a smaller
-// version; BENCH_ROUNDS, BENCH_ALGS (e.g. RS256) and BENCH_MEMORY_TOKENS scale parts.
+// version; BENCH_ROUNDS, BENCH_ALGS (e.g. RS256), BENCH_SCENARIOS (e.g.
+// withoutCatalog) and BENCH_MEMORY_TOKENS scale parts.
 import fs from 'node:fs';
 import os from 'node:os';
 import { runCore } from './core.mjs';
@@ -57,7 +58,7 @@ const text = [
   `Both backends of the signInWithoutCatalogUser scenario under \`node --cpu-prof\` (bench/profile-refresh.mjs, also runnable alone), ` +
     `${sizes.profile.toLocaleString('en-US')} distinct-token refreshes each, 32 in flight, after a warm-up; only the samples taken during that load are counted. ` +
     `Top frames by self time, as a share of the main thread's busy (non-idle) samples; the main thread only, so work on other threads ` +
-    `(jose's WebCrypto RSA verification runs on libuv's thread pool) is in the /proc CPU figure but not in the frames. ` +
+    `(jose's WebCrypto RSA verification runs on libuv's thread pool, this module's on napi's tokio runtime) is in the /proc CPU figure but not in the frames. ` +
     `A native function (no script URL, e.g. the addon's verify) counts as the code of the JS that calls it.`,
   '',
   renderProfile(profile),

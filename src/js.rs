@@ -170,31 +170,76 @@ pub fn own_keys(env: &Env, value: &Unknown<'_>) -> Option<Vec<String>> {
     }
 }
 
-/// `JSON.stringify(value)`: JS's own walk of a claims object, which refuses cycles and
-/// over-deep nesting with an exception instead of overflowing our stack. None when it
-/// threw (the exception is cleared) or gave no text.
-pub fn json_stringify(env: &Env, value: &Unknown<'_>) -> Option<String> {
+/// `JSON.stringify(value)` on a raw value: JS's own walk, which refuses cycles and
+/// over-deep nesting with an exception instead of overflowing our stack. Err when it threw
+/// (the exception is left pending for the caller to clear); Ok(None) when it gave no text.
+unsafe fn stringify_raw(env: sys::napi_env, value: sys::napi_value) -> Result<Option<String>> {
+    let mut global = ptr::null_mut();
+    check(unsafe { sys::napi_get_global(env, &mut global) })?;
+    let mut json = ptr::null_mut();
+    check(unsafe { sys::napi_get_named_property(env, global, c"JSON".as_ptr(), &mut json) })?;
+    let mut stringify = ptr::null_mut();
+    check(unsafe { sys::napi_get_named_property(env, json, c"stringify".as_ptr(), &mut stringify) })?;
+    let mut result = ptr::null_mut();
+    check(unsafe { sys::napi_call_function(env, json, stringify, 1, &value, &mut result) })?;
+    Ok(unsafe { String::from_napi_value(env, result) }.ok())
+}
+
+fn clear_exception(env: sys::napi_env) {
+    let mut ignored = ptr::null_mut();
+    unsafe { sys::napi_get_and_clear_last_exception(env, &mut ignored) };
+}
+
+/// One own property of a claims object, as JSON would see it.
+pub enum Property {
+    /// Absent, undefined, a function or a symbol: JSON.stringify leaves these out.
+    Absent,
+    String(String),
+    Bool(bool),
+    Null,
+    /// Anything else, as the text JSON.stringify gives for it.
+    Json(String),
+}
+
+/// The named own properties of `object` (a JS object), each read the way JSON.stringify
+/// reads it, and nothing else of the object: the identity needs a handful of claims, and
+/// reading only those keeps the rest of a large claims object from crossing over. None when
+/// reading threw (a getter, a proxy trap, a cycle or over-deep nesting in a value read);
+/// the exception is cleared.
+pub fn own_properties(env: &Env, object: &Unknown<'_>, names: &[&str]) -> Option<Vec<Property>> {
     let env = env.raw();
-    unsafe {
-        let text = (|| -> Result<sys::napi_value> {
-            let mut global = ptr::null_mut();
-            check(sys::napi_get_global(env, &mut global))?;
-            let mut json = ptr::null_mut();
-            check(sys::napi_get_named_property(env, global, c"JSON".as_ptr(), &mut json))?;
-            let mut stringify = ptr::null_mut();
-            check(sys::napi_get_named_property(env, json, c"stringify".as_ptr(), &mut stringify))?;
-            let arg = value.raw();
-            let mut result = ptr::null_mut();
-            check(sys::napi_call_function(env, json, stringify, 1, &arg, &mut result))?;
-            Ok(result)
-        })();
-        match text {
-            Ok(text) => String::from_napi_value(env, text).ok(),
-            Err(_) => {
-                let mut ignored = ptr::null_mut();
-                sys::napi_get_and_clear_last_exception(env, &mut ignored);
-                None
+    let read = || -> Result<Vec<Property>> {
+        let mut out = Vec::with_capacity(names.len());
+        for name in names {
+            let key = unsafe { string_value(env, name)? };
+            let mut own = false;
+            check(unsafe { sys::napi_has_own_property(env, object.raw(), key, &mut own) })?;
+            if !own {
+                out.push(Property::Absent);
+                continue;
             }
+            let mut value = ptr::null_mut();
+            check(unsafe { sys::napi_get_property(env, object.raw(), key, &mut value) })?;
+            let mut kind = 0;
+            check(unsafe { sys::napi_typeof(env, value, &mut kind) })?;
+            out.push(match kind {
+                sys::ValueType::napi_string => Property::String(unsafe { String::from_napi_value(env, value)? }),
+                sys::ValueType::napi_boolean => Property::Bool(unsafe { bool::from_napi_value(env, value)? }),
+                sys::ValueType::napi_null => Property::Null,
+                sys::ValueType::napi_undefined | sys::ValueType::napi_function | sys::ValueType::napi_symbol => Property::Absent,
+                _ => match unsafe { stringify_raw(env, value)? } {
+                    Some(text) => Property::Json(text),
+                    None => Property::Absent,
+                },
+            });
+        }
+        Ok(out)
+    };
+    match read() {
+        Ok(properties) => Some(properties),
+        Err(_) => {
+            clear_exception(env);
+            None
         }
     }
 }

@@ -1,21 +1,25 @@
 //! The napi surface of the `oidc-proxy-core` crate: the verifier class, the documented
 //! functions, argument reading and error objects. The work is in the core.
 //!
-//! One way through a verification: on the calling thread when it needs no network (a
-//! token verified before, or the issuer's keys held), else as a future on napi's runtime
-//! that waits for the keys. A panic in either becomes ERR_INTERNAL, never an abort.
+//! Two ways through a verification: a token verified before is answered on the calling
+//! thread (a cache lookup); any other is a future on napi's runtime, so the signature check
+//! and any key fetch stay off the event loop. A panic in either becomes ERR_INTERNAL, never
+//! an abort.
 
+mod identity;
 mod js;
 mod options;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use oidc_proxy_core::{identity, json_object, stats, Code, Error, Verifier};
+use oidc_proxy_core::{stats, Code, Error, Verifier};
 use once_cell::sync::Lazy;
-use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex};
 
+pub use identity::{
+    resolve_email, resolve_identity, resolve_profile, validate_identity_options, CheckedEmail, Identity, IdentityResolver, Profile,
+};
 pub use options::{IdentityOptions, VerifyOptions};
 
 /// Every error code this package throws or rejects with, as the `code` of the Error.
@@ -94,23 +98,32 @@ pub fn error_codes() -> Vec<&'static str> {
     Code::ALL.iter().map(|c| c.as_str()).collect()
 }
 
+/// A verification the token cache did not answer, as a future on napi's runtime: the
+/// signature check (and a key fetch, when needed) runs off the event loop. Spawned apart so
+/// that a panic comes back as a JoinError, not an abort.
+fn verify_off_thread(env: &Env, verifier: Arc<Verifier>, token: String) -> Result<js::Raw> {
+    let work = async move {
+        let outcome = tokio::spawn(async move {
+            match verifier.verify_held(&token) {
+                Some(outcome) => outcome,
+                None => verifier.verify_waiting(&token).await,
+            }
+        })
+        .await;
+        Ok(outcome.unwrap_or_else(|_| Err(js::internal())))
+    };
+    let promise = env.spawn_future_with_callback(work, js::claims_or_error)?;
+    Ok(js::Raw(promise.value().value))
+}
+
 fn verify_on(env: &Env, verifier: &Arc<Verifier>, token: &Unknown<'_>) -> Result<js::Raw> {
     let Some(token) = js::string(env, token) else {
         return js::settled(env, Err(Error::new(Code::JwsInvalid, "the token is not a string")));
     };
-    match catch_unwind(AssertUnwindSafe(|| verifier.verify_now(&token))) {
+    match catch_unwind(AssertUnwindSafe(|| verifier.cached(&token))) {
         Ok(Some(outcome)) => js::settled(env, outcome),
         Err(_) => js::settled(env, Err(js::internal())),
-        Ok(None) => {
-            let verifier = Arc::clone(verifier);
-            let work = async move {
-                // Spawned apart so that a panic comes back as a JoinError, not an abort.
-                let outcome = tokio::spawn(async move { verifier.verify_waiting(&token).await }).await;
-                Ok(outcome.unwrap_or_else(|_| Err(js::internal())))
-            };
-            let promise = env.spawn_future_with_callback(work, js::claims_or_error)?;
-            Ok(js::Raw(promise.value().value))
-        }
+        Ok(None) => verify_off_thread(env, Arc::clone(verifier), token),
     }
 }
 
@@ -147,6 +160,17 @@ impl OidcVerifier {
     #[napi(catch_unwind, ts_args_type = "token: string", ts_return_type = "Promise<Record<string, unknown>>")]
     pub fn verify(&self, env: Env, token: Unknown<'_>) -> Result<js::Raw> {
         verify_on(&env, &self.inner, &token)
+    }
+
+    /// When this verifier verified the token before and it would still verify (within its
+    /// lifetime, its key still in the issuer's JWKS): a number that names that verification,
+    /// the same for as long as it holds and never given to another. Else null. Never checks
+    /// a signature, never waits: for a host's own cache of what it did with a verified token.
+    #[napi(catch_unwind, ts_args_type = "token: string")]
+    pub fn verification_id(&self, env: Env, token: Unknown<'_>) -> Option<f64> {
+        let token = js::string(&env, &token)?;
+        // Ids count up from 1: far below 2^53, so exact as a JS number.
+        self.inner.verified_before(&token).map(|(_, id)| id as f64)
     }
 
     /// Fetches the issuer's discovery document and JWKS now. Resolves when keys are held;
@@ -203,113 +227,6 @@ pub fn prefetch_keys(env: Env, options: Unknown<'_>) -> Result<js::Raw> {
 #[napi(catch_unwind, ts_args_type = "options: VerifyOptions")]
 pub fn validate_options(env: Env, options: Unknown<'_>) -> Result<()> {
     let checked = options::verify_options(&env, &options).and_then(|o| o.to_config().map(|_| ()));
-    checked.map_err(|e| js::error(&env, &e))
-}
-
-/// What Backstage shows of the user.
-#[napi(object)]
-pub struct Profile {
-    /// The `email` claim, only when it is a plain, verified address.
-    pub email: Option<String>,
-    /// The `name` claim.
-    pub display_name: Option<String>,
-    /// The `picture` claim.
-    pub picture: Option<String>,
-}
-
-/// The Backstage sign-in identity of a verified token.
-#[napi(object)]
-pub struct Identity {
-    /// What Backstage shows of the user.
-    pub profile: Profile,
-    /// The user entity's name (see `IdentityOptions.homeDomain` for names made from emails).
-    pub user_entity_name: String,
-    /// `user:<namespace>/<name>`
-    pub user_entity_ref: String,
-    /// The user ref, then `group:<namespace>/<name>` for each group.
-    pub ownership_entity_refs: Vec<String>,
-    /// `openid.net/iss`, `openid.net/sub`, and `openid.net/email` for a verified email.
-    pub annotations: HashMap<String, String>,
-}
-
-/// A verified email address in an allowed domain, split once.
-#[napi(object)]
-pub struct CheckedEmail {
-    /// The whole address, as the token has it.
-    pub address: String,
-    /// The part before the `@`.
-    pub local_part: String,
-    /// The part after the `@`.
-    pub domain: String,
-}
-
-/// The claims object as JSON, read the way JS itself reads it: a cyclic, over-deep or
-/// unserialisable object is our error, not a crash or napi's InvalidArg.
-fn claims_from(env: &Env, claims: &Unknown<'_>) -> std::result::Result<serde_json::Map<String, serde_json::Value>, Error> {
-    let invalid = |why: &str| Error::new(Code::IdentityClaimsInvalid, format!("the claims {why}"));
-    if claims.get_type().ok() != Some(ValueType::Object) {
-        return Err(invalid("are not an object"));
-    }
-    let text = js::json_stringify(env, claims).ok_or_else(|| invalid("cannot be read as JSON (cyclic or too deep)"))?;
-    json_object::parse(text.as_bytes()).map_err(|why| invalid(&format!("{why} (or nest deeper than 128 levels)")))
-}
-
-fn profile_value(p: identity::Profile) -> Profile {
-    Profile { email: p.email, display_name: p.display_name, picture: p.picture }
-}
-
-/// Turns verified claims into the Backstage sign-in identity. Throws an Error whose
-/// `code` is ERR_IDENTITY_* (see `ErrorCode`) or ERR_INVALID_OPTIONS.
-#[napi(catch_unwind, ts_args_type = "claims: Record<string, unknown>, options?: IdentityOptions")]
-pub fn resolve_identity(env: Env, claims: Unknown<'_>, options: Option<Unknown<'_>>) -> Result<Identity> {
-    let run = || {
-        let claims = claims_from(&env, &claims)?;
-        identity::resolve(&claims, &options::identity_options(&env, options.as_ref())?)
-    };
-    let id = run().map_err(|e| js::error(&env, &e))?;
-    Ok(Identity {
-        profile: profile_value(id.profile),
-        user_entity_name: id.user_entity_name,
-        user_entity_ref: id.user_entity_ref,
-        ownership_entity_refs: id.ownership_entity_refs,
-        annotations: id.annotations.into_iter().collect(),
-    })
-}
-
-/// The token's email for a resolver that finds the user by it: one plain address,
-/// verified, in `allowedDomains` (the rules of `resolveIdentity`, without naming a user).
-#[napi(catch_unwind, ts_args_type = "claims: Record<string, unknown>, options?: IdentityOptions")]
-pub fn resolve_email(env: Env, claims: Unknown<'_>, options: Option<Unknown<'_>>) -> Result<CheckedEmail> {
-    let run = || {
-        let claims = claims_from(&env, &claims)?;
-        let options = options::identity_options(&env, options.as_ref())?;
-        let email = identity::checked_email(&claims, &options, "to find the user")?;
-        Ok::<_, Error>(CheckedEmail {
-            address: email.address.to_owned(),
-            local_part: email.local_part.to_owned(),
-            domain: email.domain.to_owned(),
-        })
-    };
-    run().map_err(|e| js::error(&env, &e))
-}
-
-/// The profile Backstage shows for these claims: name, picture, and the email only when
-/// it is a plain, verified address.
-#[napi(catch_unwind, ts_args_type = "claims: Record<string, unknown>, options?: IdentityOptions")]
-pub fn resolve_profile(env: Env, claims: Unknown<'_>, options: Option<Unknown<'_>>) -> Result<Profile> {
-    let run = || {
-        let claims = claims_from(&env, &claims)?;
-        let options = options::identity_options(&env, options.as_ref())?;
-        Ok::<_, Error>(identity::profile(&claims, options.require_email_verified_claim))
-    };
-    run().map(profile_value).map_err(|e| js::error(&env, &e))
-}
-
-/// Checks identity options exactly as `resolveIdentity` does, so a host can refuse a bad
-/// configuration at start-up. Throws ERR_INVALID_OPTIONS with an `option` property.
-#[napi(catch_unwind, ts_args_type = "options: IdentityOptions")]
-pub fn validate_identity_options(env: Env, options: Unknown<'_>) -> Result<()> {
-    let checked = options::identity_options(&env, Some(&options)).and_then(|o| identity::validate(&o));
     checked.map_err(|e| js::error(&env, &e))
 }
 

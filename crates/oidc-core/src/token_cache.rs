@@ -2,16 +2,30 @@
 //! second and later checks of a token can skip the signature. An entry is used only
 //! while the token's own exp/nbf allow it and while the key that verified it is still
 //! in the issuer's JWKS. Bounded: the oldest entries go first.
+//!
+//! Slots are found by a keyed hash of the token's last 64 bytes (its signature, for any
+//! token that verifies) and its length, not of all of it: a lookup is on the path of every
+//! request. The slot holds the whole token, compared in full, so a token that only shares
+//! those bytes is a miss; two that share a slot replace each other (only verified tokens
+//! are stored, and the hash key is random per process).
 
 use crate::claims::Lifetime;
+use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, VecDeque};
+use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+
+/// Ids of verifications, unique in the process: a token verified anew gets a new one.
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// Entries per verifier configuration; with ~1.2 KB tokens and ~1 KB of claims this
 /// bounds the cache near 12 MB.
 pub const CAPACITY: usize = 5000;
 
 pub struct Entry {
+    /// Set by `insert`: names this verification of the token while the entry lives.
+    pub id: u64,
     pub claims_json: Arc<str>,
     pub lifetime: Lifetime,
     pub key_fingerprint: u64,
@@ -19,45 +33,59 @@ pub struct Entry {
 
 #[derive(Default)]
 struct Inner {
-    entries: HashMap<Arc<str>, Entry>,
-    order: VecDeque<Arc<str>>,
+    entries: HashMap<u64, (Box<str>, Entry)>,
+    order: VecDeque<u64>,
 }
 
 pub struct TokenCache {
     capacity: usize,
+    hasher: RandomState,
     inner: Mutex<Inner>,
 }
 
+const TAIL: usize = 64;
+
 impl TokenCache {
     pub fn new(capacity: usize) -> Self {
-        TokenCache { capacity, inner: Mutex::new(Inner::default()) }
+        TokenCache { capacity, hasher: RandomState::new(), inner: Mutex::new(Inner::default()) }
+    }
+
+    fn slot(&self, token: &str) -> u64 {
+        let bytes = token.as_bytes();
+        self.hasher.hash_one((bytes.len(), &bytes[bytes.len().saturating_sub(TAIL)..]))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The cached claims if `usable` accepts the entry; an entry it refuses is dropped.
-    pub fn get(&self, token: &str, usable: impl FnOnce(&Entry) -> bool) -> Option<Arc<str>> {
+    /// The cached claims and the entry's id if `usable` accepts the entry; an entry it
+    /// refuses is dropped.
+    pub fn get(&self, token: &str, usable: impl FnOnce(&Entry) -> bool) -> Option<(Arc<str>, u64)> {
+        let slot = self.slot(token);
         let mut inner = self.lock();
-        let entry = inner.entries.get(token)?;
-        if usable(entry) {
-            return Some(Arc::clone(&entry.claims_json));
+        let (held, entry) = inner.entries.get(&slot)?;
+        if **held != *token {
+            return None;
         }
-        inner.entries.remove(token);
+        if usable(entry) {
+            return Some((Arc::clone(&entry.claims_json), entry.id));
+        }
+        inner.entries.remove(&slot);
         None
     }
 
-    pub fn insert(&self, token: &str, entry: Entry) {
+    pub fn insert(&self, token: &str, mut entry: Entry) {
         if self.capacity == 0 {
             return;
         }
+        entry.id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        let slot = self.slot(token);
         let mut inner = self.lock();
-        let key: Arc<str> = Arc::from(token);
-        if inner.entries.insert(Arc::clone(&key), entry).is_some() {
+        if inner.entries.insert(slot, (Box::from(token), entry)).is_some() {
             return;
         }
-        inner.order.push_back(key);
+        inner.order.push_back(slot);
         while inner.entries.len() > self.capacity {
             match inner.order.pop_front() {
                 Some(old) => inner.entries.remove(&old),
@@ -82,7 +110,7 @@ mod tests {
     use super::*;
 
     fn entry(fp: u64) -> Entry {
-        Entry { claims_json: Arc::from("{}"), lifetime: Lifetime { exp: 10.0, nbf: None }, key_fingerprint: fp }
+        Entry { id: 0, claims_json: Arc::from("{}"), lifetime: Lifetime { exp: 10.0, nbf: None }, key_fingerprint: fp }
     }
 
     #[test]
@@ -92,6 +120,33 @@ mod tests {
         assert!(cache.get("a", |e| e.key_fingerprint == 1).is_some());
         assert!(cache.get("a", |e| e.key_fingerprint == 2).is_none());
         assert!(cache.get("a", |_| true).is_none(), "a refused entry is gone");
+    }
+
+    #[test]
+    fn tokens_sharing_a_tail_are_told_apart() {
+        let cache = TokenCache::new(10);
+        let sig = "s".repeat(100);
+        let (a, b) = (format!("aaa.{sig}"), format!("bbb.{sig}"));
+        cache.insert(&a, entry(1));
+        assert!(cache.get(&b, |_| true).is_none(), "same slot, another token: a miss");
+        assert!(cache.get(&a, |_| true).is_some(), "and the entry stays");
+        cache.insert(&b, entry(1));
+        assert!(cache.get(&b, |_| true).is_some());
+        assert!(cache.get(&a, |_| true).is_none(), "the newer one took the slot");
+        assert!(cache.get("", |_| true).is_none());
+    }
+
+    #[test]
+    fn a_token_verified_anew_gets_a_new_id() {
+        let cache = TokenCache::new(10);
+        cache.insert("a", entry(1));
+        let (_, first) = cache.get("a", |_| true).unwrap();
+        assert_eq!(cache.get("a", |_| true).unwrap().1, first, "the same verification keeps its id");
+        cache.get("a", |_| false);
+        cache.insert("a", entry(1));
+        assert_ne!(cache.get("a", |_| true).unwrap().1, first);
+        cache.insert("b", entry(1));
+        assert_ne!(cache.get("b", |_| true).unwrap().1, cache.get("a", |_| true).unwrap().1);
     }
 
     #[test]

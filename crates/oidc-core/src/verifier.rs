@@ -1,6 +1,7 @@
 //! One configured verifier: parse, choose the key, check the signature and the claims,
-//! remember the result. `verify_now` never waits on the network and says when it would
-//! have to; `verify_waiting` (or `verify`, both in one) does the waiting.
+//! remember the result. In steps, so a host can run each where it fits: `cached` (a token
+//! verified before), `verify_held` (the keys held now, never waiting on the network, saying
+//! when it would have to), `verify_waiting` (the rest); `verify` does all three.
 
 use crate::claims::{self, Lifetime};
 use crate::error::{Code, Error, Result};
@@ -45,21 +46,33 @@ impl Verifier {
         &self.store
     }
 
-    /// Verifies without waiting: a token verified before and still valid, or one the keys
-    /// held now decide. None when the network is needed (no keys yet, or an unknown kid):
-    /// then `verify_waiting` finishes the job.
-    pub fn verify_now(&self, token: &str) -> Option<Result<Arc<str>>> {
+    /// A token verified before, still within its lifetime, its key still in the JWKS: the
+    /// claims without the signature check. None when it is not such a token.
+    pub fn cached(&self, token: &str) -> Option<Result<Arc<str>>> {
+        // No keys held: nothing cached can be used (counted as a key miss by `verify_held`).
+        self.store.current()?;
+        let hit = self.verified_before(token);
+        stats::count(if hit.is_some() { stats::TOKEN_CACHE_HIT } else { stats::TOKEN_CACHE_MISS });
+        let (claims, _) = hit?;
+        stats::count(stats::KEY_CACHE_HIT);
+        Some(counted(Ok(claims)))
+    }
+
+    /// The claims of a token this verifier verified before, if it still would (within its
+    /// lifetime, its key still in the issuer's JWKS), and the id of that verification: the
+    /// same for as long as it holds, never given to another. Not counted as a verification.
+    pub fn verified_before(&self, token: &str) -> Option<(Arc<str>, u64)> {
+        let keys = self.store.current()?;
+        let now = now();
+        let tolerance = self.config.rules.clock_tolerance;
+        self.cache.get(token, |e| e.lifetime.valid_at(now, tolerance) && keys.keys.contains_fingerprint(e.key_fingerprint))
+    }
+
+    /// Verifies a token that `cached` did not answer, with the keys held now. None when the
+    /// network is needed (no keys yet, or an unknown kid): then `verify_waiting` finishes.
+    pub fn verify_held(&self, token: &str) -> Option<Result<Arc<str>>> {
         let keys = self.store.current();
         stats::count(if keys.is_some() { stats::KEY_CACHE_HIT } else { stats::KEY_CACHE_MISS });
-        if let Some(keys) = &keys {
-            let now = now();
-            let tolerance = self.config.rules.clock_tolerance;
-            let hit = self.cache.get(token, |e| e.lifetime.valid_at(now, tolerance) && keys.keys.contains_fingerprint(e.key_fingerprint));
-            stats::count(if hit.is_some() { stats::TOKEN_CACHE_HIT } else { stats::TOKEN_CACHE_MISS });
-            if let Some(claims) = hit {
-                return Some(counted(Ok(claims)));
-            }
-        }
         match self.attempt(token, keys.as_ref(), false) {
             Step::Done(result) => Some(counted(result)),
             Step::NeedKeys | Step::UnknownKid(_) => None,
@@ -68,13 +81,16 @@ impl Verifier {
 
     /// Full verification, waiting for the keys when needed.
     pub async fn verify(&self, token: &str) -> Result<Arc<str>> {
-        match self.verify_now(token) {
+        if let Some(result) = self.cached(token) {
+            return result;
+        }
+        match self.verify_held(token) {
             Some(result) => result,
             None => self.verify_waiting(token).await,
         }
     }
 
-    /// The rest of a verification that `verify_now` could not finish.
+    /// The rest of a verification that `verify_held` could not finish.
     pub async fn verify_waiting(&self, token: &str) -> Result<Arc<str>> {
         let result = async {
             let mut keys = self.store.current();
@@ -139,7 +155,7 @@ impl Verifier {
             Err(e) => return Step::Done(Err(e)),
         };
         let claims_json: Arc<str> = Arc::from(parsed.payload_json);
-        self.cache.insert(token, Entry { claims_json: Arc::clone(&claims_json), lifetime, key_fingerprint: key.fingerprint });
+        self.cache.insert(token, Entry { id: 0, claims_json: Arc::clone(&claims_json), lifetime, key_fingerprint: key.fingerprint });
         Step::Done(Ok(claims_json))
     }
 }
