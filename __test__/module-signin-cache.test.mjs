@@ -63,6 +63,15 @@ describe('sign-in cache', () => {
     const again = await signIn(cachedBackend, token);
     assert.equal(again.token, first.token, 'served from the cache');
     assert.ok(again.expiresInSeconds <= first.expiresInSeconds, 'the remaining lifetime is recomputed');
+    // The kept answer is the whole body, as JSON, with every member of the first one.
+    const [kept, full] = await Promise.all([cachedBackend.refresh(token), uncached.refresh(token)]);
+    assert.match(kept.headers.get('content-type'), /^application\/json/);
+    const [keptBody, fullBody] = [await kept.json(), await full.json()];
+    assert.deepEqual(keptBody.profile, fullBody.profile);
+    assert.deepEqual(keptBody.providerInfo, fullBody.providerInfo);
+    assert.deepEqual(keptBody.backstageIdentity.identity, fullBody.backstageIdentity.identity);
+    assert.deepEqual(Object.keys(keptBody.backstageIdentity).sort(), Object.keys(fullBody.backstageIdentity).sort());
+    assert.equal(typeof keptBody.backstageIdentity.expiresInSeconds, 'number');
     const other = await signIn(cachedBackend, await issuer.sign({ sub: 'cache-2' }));
     assert.notEqual(other.token, first.token);
   });

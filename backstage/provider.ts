@@ -62,7 +62,7 @@ export function createOidcProxyProviderFactory(options: OidcProxyProviderFactory
           const hit = key === undefined ? undefined : cache.get(key);
           if (hit) {
             recordVerification('ok');
-            res.status(200).json(hit);
+            res.status(200).type('application/json').send(hit);
           } else {
             await refresh(req, key === undefined ? res : keeping(res, body => cache.set(key, body)));
           }

@@ -24,11 +24,13 @@ export const MAX_MAX_AGE_SECONDS = 3600;
 const MAX_ENTRIES = 10_000;
 /** Bounds memory even for unusually large tokens and claims. */
 const MAX_BYTES = 32 * 2 ** 20;
-/** What an entry holds besides the Backstage token: the claims, the profile, the identity. */
-const ENTRY_OVERHEAD_BYTES = 4096;
+/** What an entry costs besides its text: the key, the Map slot, the strings' headers. */
+const ENTRY_OVERHEAD_BYTES = 256;
 
 interface Entry {
-  body: RefreshBody;
+  /** The body as JSON text, before and after the `expiresInSeconds` value. */
+  head: string;
+  tail: string;
   storedAt: number;
   /** When the Backstage token expires (ms since the epoch). */
   expiresAt: number;
@@ -45,6 +47,17 @@ function expiryOf(backstageToken: string): number {
   }
 }
 
+/** `{...body, "backstageIdentity":{...its other members, "expiresInSeconds":` as JSON text. */
+function openedBefore(body: RefreshBody): string {
+  const { backstageIdentity, ...rest } = body;
+  const { expiresInSeconds: _recomputed, ...identity } = backstageIdentity;
+  const open = (value: object) => {
+    const text = JSON.stringify(value);
+    return text === '{}' ? '{' : `${text.slice(0, -1)},`;
+  };
+  return `${open(rest)}"backstageIdentity":${open(identity)}"expiresInSeconds":`;
+}
+
 export class SignInCache {
   // A Map iterates in insertion order: the first entry is the oldest.
   private readonly entries = new Map<string, Entry>();
@@ -52,13 +65,15 @@ export class SignInCache {
 
   constructor(private readonly maxAgeMs: number) {}
 
-  /** The body to answer with, its Backstage token's remaining life recomputed. */
-  get(key: string, now = Date.now()): RefreshBody | undefined {
+  /**
+   * The body to answer with, as JSON text (kept serialized: a hit costs no JSON.stringify),
+   * its Backstage token's remaining life recomputed.
+   */
+  get(key: string, now = Date.now()): string | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     if (now - entry.storedAt < this.maxAgeMs && entry.expiresAt - now > MARGIN_MS) {
-      const expiresInSeconds = Math.round((entry.expiresAt - now) / 1000);
-      return { ...entry.body, backstageIdentity: { ...entry.body.backstageIdentity, expiresInSeconds } };
+      return entry.head + Math.round((entry.expiresAt - now) / 1000) + entry.tail;
     }
     this.delete(key);
     return undefined;
@@ -68,8 +83,9 @@ export class SignInCache {
     if (this.maxAgeMs <= 0) return;
     this.delete(key);
     const token = body.backstageIdentity.token;
-    const bytes = key.length + token.length + ENTRY_OVERHEAD_BYTES;
-    this.entries.set(key, { body, storedAt: now, expiresAt: expiryOf(token), bytes });
+    const [head, tail] = [openedBefore(body), '}}'];
+    const bytes = 2 * (key.length + head.length) + ENTRY_OVERHEAD_BYTES;
+    this.entries.set(key, { head, tail, storedAt: now, expiresAt: expiryOf(token), bytes });
     this.bytes += bytes;
     for (const [oldest] of this.entries) {
       if (this.entries.size <= MAX_ENTRIES && this.bytes <= MAX_BYTES) break;
