@@ -28,9 +28,8 @@ const MAX_BYTES = 32 * 2 ** 20;
 const ENTRY_OVERHEAD_BYTES = 256;
 
 interface Entry {
-  /** The body as JSON text, before and after the `expiresInSeconds` value. */
+  /** The body as JSON text up to the `expiresInSeconds` value, which comes last (see `opening`). */
   head: string;
-  tail: string;
   storedAt: number;
   /** When the Backstage token expires (ms since the epoch). */
   expiresAt: number;
@@ -47,8 +46,8 @@ function expiryOf(backstageToken: string): number {
   }
 }
 
-/** `{...body, "backstageIdentity":{...its other members, "expiresInSeconds":` as JSON text. */
-function openedBefore(body: RefreshBody): string {
+/** `{...body, "backstageIdentity":{...its other members, "expiresInSeconds":` as JSON text: `}}` closes it. */
+function opening(body: RefreshBody): string {
   const { backstageIdentity, ...rest } = body;
   const { expiresInSeconds: _recomputed, ...identity } = backstageIdentity;
   const open = (value: object) => {
@@ -73,7 +72,7 @@ export class SignInCache {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     if (now - entry.storedAt < this.maxAgeMs && entry.expiresAt - now > MARGIN_MS) {
-      return entry.head + Math.round((entry.expiresAt - now) / 1000) + entry.tail;
+      return `${entry.head}${Math.round((entry.expiresAt - now) / 1000)}}}`;
     }
     this.delete(key);
     return undefined;
@@ -83,9 +82,9 @@ export class SignInCache {
     if (this.maxAgeMs <= 0) return;
     this.delete(key);
     const token = body.backstageIdentity.token;
-    const [head, tail] = [openedBefore(body), '}}'];
+    const head = opening(body);
     const bytes = 2 * (key.length + head.length) + ENTRY_OVERHEAD_BYTES;
-    this.entries.set(key, { head, tail, storedAt: now, expiresAt: expiryOf(token), bytes });
+    this.entries.set(key, { head, storedAt: now, expiresAt: expiryOf(token), bytes });
     this.bytes += bytes;
     for (const [oldest] of this.entries) {
       if (this.entries.size <= MAX_ENTRIES && this.bytes <= MAX_BYTES) break;

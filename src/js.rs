@@ -72,17 +72,22 @@ pub fn error(env: &Env, e: &Error) -> napi::Error {
     }
 }
 
-unsafe fn json_parse(env: sys::napi_env, text: &str) -> Result<sys::napi_value> {
+/// `JSON[method](arg)`: JS's own JSON, for what it does better or more safely than napi's
+/// value conversion. Err when it threw (the exception is left pending).
+unsafe fn call_json(env: sys::napi_env, method: &std::ffi::CStr, arg: sys::napi_value) -> Result<sys::napi_value> {
     let mut global = ptr::null_mut();
     check(unsafe { sys::napi_get_global(env, &mut global) })?;
     let mut json = ptr::null_mut();
     check(unsafe { sys::napi_get_named_property(env, global, c"JSON".as_ptr(), &mut json) })?;
-    let mut parse = ptr::null_mut();
-    check(unsafe { sys::napi_get_named_property(env, json, c"parse".as_ptr(), &mut parse) })?;
-    let arg = unsafe { string_value(env, text)? };
+    let mut function = ptr::null_mut();
+    check(unsafe { sys::napi_get_named_property(env, json, method.as_ptr(), &mut function) })?;
     let mut result = ptr::null_mut();
-    check(unsafe { sys::napi_call_function(env, json, parse, 1, &arg, &mut result) })?;
+    check(unsafe { sys::napi_call_function(env, json, function, 1, &arg, &mut result) })?;
     Ok(result)
+}
+
+unsafe fn json_parse(env: sys::napi_env, text: &str) -> Result<sys::napi_value> {
+    unsafe { call_json(env, c"parse", string_value(env, text)?) }
 }
 
 unsafe fn settle(env: sys::napi_env, value: std::result::Result<sys::napi_value, sys::napi_value>) -> Result<Raw> {
@@ -174,14 +179,7 @@ pub fn own_keys(env: &Env, value: &Unknown<'_>) -> Option<Vec<String>> {
 /// over-deep nesting with an exception instead of overflowing our stack. Err when it threw
 /// (the exception is left pending for the caller to clear); Ok(None) when it gave no text.
 unsafe fn stringify_raw(env: sys::napi_env, value: sys::napi_value) -> Result<Option<String>> {
-    let mut global = ptr::null_mut();
-    check(unsafe { sys::napi_get_global(env, &mut global) })?;
-    let mut json = ptr::null_mut();
-    check(unsafe { sys::napi_get_named_property(env, global, c"JSON".as_ptr(), &mut json) })?;
-    let mut stringify = ptr::null_mut();
-    check(unsafe { sys::napi_get_named_property(env, json, c"stringify".as_ptr(), &mut stringify) })?;
-    let mut result = ptr::null_mut();
-    check(unsafe { sys::napi_call_function(env, json, stringify, 1, &value, &mut result) })?;
+    let result = unsafe { call_json(env, c"stringify", value)? };
     Ok(unsafe { String::from_napi_value(env, result) }.ok())
 }
 

@@ -7,13 +7,19 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startStack } from '../lib/stack.mjs';
 import { oidcProxyAuthYaml } from '../lib/auth-config.mjs';
-import { fetchRefresh, openHome, REFRESH_PATH, sawIdpInteraction, trackNavigations } from '../lib/backstage-page.mjs';
+import {
+  expectRefreshHoldsCatalogUser,
+  expectSettingsShow,
+  fetchRefresh,
+  openHome,
+  REFRESH_PATH,
+  sawIdpInteraction,
+  trackNavigations,
+} from '../lib/backstage-page.mjs';
 import { userByLogin } from '../lib/users.mjs';
-import { ARTIFACTS_DIR } from '../lib/paths.mjs';
 import { appStarter } from '../create-app/lib/app.mjs';
 import { startEnvoy } from '../lib/envoy.mjs';
 import { freePort } from '../../__test__/support/processes.mjs';
@@ -82,19 +88,11 @@ describe(`${NAME}: Envoy ext_authz (Istio CUSTOM) + mod_auth_openidc in front of
   });
 
   test("/settings shows the ID token's name and email", async () => {
-    await page.goto(`${stack.envoys.main.url}/settings`);
-    await page.getByText(jane.email).first().waitFor({ timeout: 60_000 });
-    fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
-    await page.screenshot({ path: path.join(ARTIFACTS_DIR, `${NAME}-settings.png`) });
-    await page.getByText(jane.name, { exact: true }).first().waitFor();
+    await expectSettingsShow(page, stack.envoys.main.url, jane, NAME);
   });
 
   test(`${REFRESH_PATH} returns JSON with profile and the catalog identity`, async () => {
-    const { status, json } = await fetchRefresh(page);
-    assert.equal(status, 200, JSON.stringify(json));
-    assert.equal(json.profile.email, jane.email);
-    assert.equal(json.profile.displayName, jane.name);
-    assert.equal(json.backstageIdentity.identity.userEntityRef, jane.catalogEntityRef);
+    await expectRefreshHoldsCatalogUser(page, jane);
   });
 
   test("with a session, a client's own x-oidc-id-token is replaced by the authorizer's", async () => {

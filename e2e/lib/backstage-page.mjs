@@ -1,6 +1,10 @@
 // What a person does in the browser, as functions: open Backstage through the proxy, sign in at
 // the IdP if asked, wait for the home page; call the refresh endpoint as the frontend does.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { loginAtIdp } from './browser.mjs';
+import { ARTIFACTS_DIR } from './paths.mjs';
 
 export const REFRESH_PATH = '/api/auth/oidcProxy/refresh';
 
@@ -69,4 +73,26 @@ export function fetchRefresh(page, extraHeaders = {}) {
     },
     { path: REFRESH_PATH, extraHeaders },
   );
+}
+
+/**
+ * The seed's check of /settings: the ID token's name and email are shown (a screenshot goes to
+ * the artifacts as `<name>-settings.png`). The name is the token's, not the catalog entity's
+ * displayName ('J. Doe (catalog entity)'), which newer releases show on an identity card.
+ */
+export async function expectSettingsShow(page, baseUrl, user, name) {
+  await page.goto(`${baseUrl}/settings`);
+  await page.getByText(user.email).first().waitFor({ timeout: 60_000 });
+  fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
+  await page.screenshot({ path: path.join(ARTIFACTS_DIR, `${name}-settings.png`) });
+  await page.getByText(user.name, { exact: true }).first().waitFor();
+}
+
+/** The seed's check of the refresh response: 200, the token's profile, the catalog user. */
+export async function expectRefreshHoldsCatalogUser(page, user) {
+  const { status, json } = await fetchRefresh(page);
+  assert.equal(status, 200, JSON.stringify(json));
+  assert.equal(json.profile.email, user.email);
+  assert.equal(json.profile.displayName, user.name);
+  assert.equal(json.backstageIdentity.identity.userEntityRef, user.catalogEntityRef);
 }

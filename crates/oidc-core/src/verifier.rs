@@ -50,8 +50,8 @@ impl Verifier {
     /// claims without the signature check. None when it is not such a token.
     pub fn cached(&self, token: &str) -> Option<Result<Arc<str>>> {
         // No keys held: nothing cached can be used (counted as a key miss by `verify_held`).
-        self.store.current()?;
-        let hit = self.verified_before(token);
+        let keys = self.store.current()?;
+        let hit = self.lookup(token, &keys);
         stats::count(if hit.is_some() { stats::TOKEN_CACHE_HIT } else { stats::TOKEN_CACHE_MISS });
         let (claims, _) = hit?;
         stats::count(stats::KEY_CACHE_HIT);
@@ -62,7 +62,10 @@ impl Verifier {
     /// lifetime, its key still in the issuer's JWKS), and the id of that verification: the
     /// same for as long as it holds, never given to another. Not counted as a verification.
     pub fn verified_before(&self, token: &str) -> Option<(Arc<str>, u64)> {
-        let keys = self.store.current()?;
+        self.lookup(token, &self.store.current()?)
+    }
+
+    fn lookup(&self, token: &str, keys: &Snapshot) -> Option<(Arc<str>, u64)> {
         let now = now();
         let tolerance = self.config.rules.clock_tolerance;
         self.cache.get(token, |e| e.lifetime.valid_at(now, tolerance) && keys.keys.contains_fingerprint(e.key_fingerprint))
