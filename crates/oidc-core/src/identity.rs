@@ -11,13 +11,18 @@
 //!
 //! The user entity name, when it comes from the email, is injective (OIDC Core 5.7: an
 //! email is not a unique identifier, so two addresses must never become one user):
-//! - the local part alone for addresses in `homeDomain`; such a local part may not
+//! - the local part alone for addresses in the home domain (`homeDomain`, or the one
+//!   domain of `allowedDomains` when exactly one is allowed and `homeDomain` is unset: no
+//!   other domain can sign in, so local parts stay unique); such a local part may not
 //!   contain `_at_` (any case), which is reserved for the next form;
 //! - `<local part>_at_<domain, lower case>` for every other address. Domains hold no `_`,
 //!   so the last `_at_` splits the name back into the address.
 //!
 //! A local part that is not a valid entity name (`jane+ops`, `o'brien`, `jöns`) is
 //! refused with ERR_IDENTITY_INVALID_NAME, never shortened or rewritten.
+//!
+//! Groups never refuse a sign-in: a value that cannot name a group is left out and
+//! reported, so one odd group (Okta's `Engineering Team`) does not lock a user out.
 
 use crate::error::{Code, Error, Result};
 use serde_json::{Map, Value};
@@ -168,6 +173,16 @@ fn check_domains(options: &IdentityOptions) -> Result<()> {
     Ok(())
 }
 
+/// The domain whose users are named by their local part: `homeDomain`, else the only
+/// allowed domain when exactly one is allowed (module docs).
+pub fn home_domain(options: &IdentityOptions) -> Option<&str> {
+    match (&options.home_domain, options.allowed_domains.as_slice()) {
+        (Some(home), _) => Some(home),
+        (None, [only]) => Some(only),
+        _ => None,
+    }
+}
+
 /// The user entity name for an address; injective up to letter case (module docs).
 pub fn name_from_email(email: &Email<'_>, home_domain: Option<&str>) -> Result<String> {
     if !is_valid_entity_name(email.local_part) {
@@ -240,28 +255,15 @@ pub fn resolve(claims: &Map<String, Value>, options: &IdentityOptions) -> Result
         }
         None => {
             let email = checked_email(claims, options, "to name the user")?;
-            name_from_email(&email, options.home_domain.as_deref())?
+            name_from_email(&email, home_domain(options))?
         }
     };
     let user_entity_ref = format!("user:{namespace}/{user_entity_name}");
 
     let mut ownership_entity_refs = vec![user_entity_ref.clone()];
-    if let Some(claim) = options.groups_claim.as_deref() {
-        let groups: Vec<&Value> = match claims.get(claim) {
-            None | Some(Value::Null) => vec![],
-            Some(Value::Array(items)) => items.iter().collect(),
-            Some(single) => vec![single],
-        };
-        for group in groups {
-            let Value::String(group) = group else {
-                return Err(invalid_name(format!("the {claim} claim (groupsClaim) holds a value that is not a string")));
-            };
-            let group_ref = group_ref(group, namespace).ok_or_else(|| {
-                invalid_name(format!("the {claim} claim (groupsClaim) holds a value that is not a valid group name or reference"))
-            })?;
-            if !ownership_entity_refs.contains(&group_ref) {
-                ownership_entity_refs.push(group_ref);
-            }
+    for group in groups(claims, options).refs {
+        if !ownership_entity_refs.contains(&group) {
+            ownership_entity_refs.push(group);
         }
     }
 
@@ -279,8 +281,45 @@ pub fn resolve(claims: &Map<String, Value>, options: &IdentityOptions) -> Result
     Ok(Identity { profile, user_entity_name, user_entity_ref, ownership_entity_refs, annotations })
 }
 
-/// `name`, `ns/name` or `group:ns/name` as a full group ref, or None when invalid.
+/// The token's groups as refs, and the values that could not name a group.
+#[derive(Debug, Default, PartialEq)]
+pub struct Groups {
+    /// `group:<namespace>/<name>`, each once, in the token's order.
+    pub refs: Vec<String>,
+    /// The values left out, as JSON text (a string value without its quotes).
+    pub left_out: Vec<String>,
+}
+
+/// The `groupsClaim` values as group refs. A string or a list of strings; each value is
+/// `name`, `ns/name`, `group:ns/name`, or a Keycloak full path `/parent/name` (its last
+/// segment, so `/a/devs` and `/b/devs` are both `devs`). Anything else is left out.
+pub fn groups(claims: &Map<String, Value>, options: &IdentityOptions) -> Groups {
+    let mut out = Groups::default();
+    let Some(claim) = options.groups_claim.as_deref() else {
+        return out;
+    };
+    let namespace = options.namespace.as_deref().unwrap_or("default");
+    let values: Vec<&Value> = match claims.get(claim) {
+        None | Some(Value::Null) => vec![],
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(single) => vec![single],
+    };
+    for value in values {
+        match value.as_str().and_then(|g| group_ref(g, namespace)) {
+            Some(group) if !out.refs.contains(&group) => out.refs.push(group),
+            Some(_) => {}
+            None => out.left_out.push(value.as_str().map_or_else(|| value.to_string(), str::to_owned)),
+        }
+    }
+    out
+}
+
+/// `name`, `ns/name`, `group:ns/name` or `/path/to/name` as a full group ref, or None.
 fn group_ref(value: &str, default_namespace: &str) -> Option<String> {
+    if let Some(path) = value.strip_prefix('/') {
+        let name = path.rsplit('/').next().unwrap_or_default();
+        return is_valid_entity_name(name).then(|| format!("group:{default_namespace}/{name}"));
+    }
     let rest = match value.split_once(':') {
         Some((kind, rest)) if kind.eq_ignore_ascii_case("group") => rest,
         Some(_) => return None,
@@ -291,6 +330,36 @@ fn group_ref(value: &str, default_namespace: &str) -> Option<String> {
         None => (default_namespace, rest),
     };
     (is_valid_namespace(namespace) && is_valid_entity_name(name)).then(|| format!("group:{namespace}/{name}"))
+}
+
+/// The naming rule these options put in effect, with an example of each form, for the
+/// start-up log.
+pub fn describe_naming(options: &IdentityOptions) -> String {
+    let namespace = options.namespace.as_deref().unwrap_or("default");
+    if let Some(claim) = options.user_name_claim.as_deref().filter(|c| *c != "email") {
+        return format!("users are named by their {claim} claim: user:{namespace}/<{claim}>");
+    }
+    let example = |domain: &str| {
+        let address = format!("jane@{domain}");
+        let email = Email { address: &address, local_part: "jane", domain };
+        let name = name_from_email(&email, home_domain(options)).unwrap_or_default();
+        format!("{address} -> user:{namespace}/{name}")
+    };
+    match (home_domain(options), options.home_domain.is_none()) {
+        (Some(home), true) => format!(
+            "users of the one allowed domain are named by their email's local part: {} (set homeDomain to say so explicitly)",
+            example(home)
+        ),
+        (Some(home), false) => {
+            let other = options.allowed_domains.iter().find(|d| !d.eq_ignore_ascii_case(home)).map_or("other.example", String::as_str);
+            let others = if options.allowed_domains.len() == 1 { String::new() } else { format!("; other domains keep theirs: {}", example(other)) };
+            format!("users of {home} are named by their email's local part: {}{others}", example(home))
+        }
+        (None, _) => {
+            let domain = options.allowed_domains.first().map_or("example.com", String::as_str);
+            format!("users are named by their whole email: {} (set homeDomain to name one domain's users by their local part)", example(domain))
+        }
+    }
 }
 
 #[cfg(test)]
@@ -416,12 +485,38 @@ mod tests {
         assert_eq!(code(&with_email(&format!("{}@example.com", "a".repeat(64))), &home("example.com")), Code::IdentityInvalidName);
         assert_eq!(code(&with_email(&format!("{}@example.com", "a".repeat(50))), &IdentityOptions::default()), Code::IdentityInvalidName);
         assert_eq!(code(&with_email("a@ex_ample.com"), &IdentityOptions::default()), Code::IdentityInvalidName);
+    }
+
+    #[test]
+    fn groups_never_refuse_and_keycloak_paths_name_their_last_segment() {
         let o = IdentityOptions { groups_claim: Some("groups".into()), ..home("example.com") };
-        for bad in [json!(["/admins"]), json!(["user:default/x"]), json!([7])] {
-            let mut c = base();
-            c.insert("groups".into(), bad);
-            assert_eq!(code(&c, &o), Code::IdentityInvalidName);
-        }
+        let mut c = base();
+        c.insert(
+            "groups".into(),
+            json!(["/team-a", "/parent/devs", "/other/devs", "Engineering Team", "user:default/x", 7, "/", "/a/", "ops/admins", "group:default/ops"]),
+        );
+        let id = resolve(&c, &o).unwrap();
+        assert_eq!(id.ownership_entity_refs, ["user:default/Jane.Doe", "group:default/team-a", "group:default/devs", "group:ops/admins", "group:default/ops"]);
+        let g = groups(&c, &o);
+        assert_eq!(g.left_out, ["Engineering Team", "user:default/x", "7", "/", "/a/"]);
+        c.insert("groups".into(), json!("/platform/sre"));
+        assert_eq!(groups(&c, &o).refs, ["group:default/sre"]);
+        let ns = IdentityOptions { namespace: Some("corp".into()), ..o };
+        assert_eq!(groups(&c, &ns).refs, ["group:corp/sre"]);
+    }
+
+    #[test]
+    fn one_allowed_domain_is_the_home_domain() {
+        let one = IdentityOptions { allowed_domains: vec!["example.com".into()], ..Default::default() };
+        assert_eq!(resolve(&base(), &one).unwrap().user_entity_ref, "user:default/Jane.Doe");
+        let two = IdentityOptions { allowed_domains: vec!["example.com".into(), "example.org".into()], ..Default::default() };
+        assert_eq!(resolve(&base(), &two).unwrap().user_entity_ref, "user:default/Jane.Doe_at_example.com");
+        let explicit = IdentityOptions { home_domain: Some("example.org".into()), ..two.clone() };
+        assert_eq!(resolve(&base(), &explicit).unwrap().user_entity_name, "Jane.Doe_at_example.com");
+        assert!(describe_naming(&one).contains("jane@example.com -> user:default/jane"), "{}", describe_naming(&one));
+        assert!(describe_naming(&two).contains("jane_at_example.com"), "{}", describe_naming(&two));
+        assert!(describe_naming(&explicit).contains("jane@example.org -> user:default/jane;"), "{}", describe_naming(&explicit));
+        assert!(describe_naming(&explicit).contains("jane_at_example.com"), "{}", describe_naming(&explicit));
     }
 
     #[test]

@@ -7,18 +7,21 @@
 //! - [`key_store`] discovers and caches an issuer's keys ([`fetch`] is its HTTP client);
 //! - [`claims`] holds the ID token claim rules, [`options`] the verifier's options;
 //! - [`verifier`] puts those together, with a verified-token cache ([`token_cache`]);
-//! - [`identity`] derives the Backstage user from verified claims;
+//! - [`identity`] derives the Backstage user from verified claims, [`sign_in`] all that a
+//!   sign-in's resolvers need from them at once; [`header`] reads the token from its header;
 //! - [`error`] carries the stable error codes, [`stats`] the process-wide counters.
 
 pub mod base64url;
 pub mod claims;
 pub mod error;
 pub mod fetch;
+pub mod header;
 pub mod identity;
 pub mod json_object;
 pub mod jwks;
 pub mod key_store;
 pub mod options;
+pub mod sign_in;
 pub mod stats;
 pub mod token;
 pub mod token_cache;
