@@ -42,6 +42,13 @@ export declare class OidcVerifier {
    */
   verify(token: string): Promise<Record<string, unknown>>
   /**
+   * The one native call of a sign-in: reads the token from the header's value (a
+   * `Bearer ` form too), verifies it as `verify` does, and resolves with the claims, the
+   * profile, one result per resolver entry of `rules`, and the id of this verification
+   * (see `verificationId`). Rejects as `verify` does; an entry's refusal is in its result.
+   */
+  signIn(headerValue: string, rules: SignInRules): Promise<Record<string, unknown>>
+  /**
    * When this verifier verified the token before and it would still verify (within its
    * lifetime, its key still in the issuer's JWKS): a number that names that verification,
    * the same for as long as it holds and never given to another. Else null. Never checks
@@ -54,6 +61,22 @@ export declare class OidcVerifier {
    * be logged, not fatal.
    */
   prefetchKeys(): Promise<void>
+}
+
+/** The identity rules of a sign-in's resolver entries, checked once. */
+export declare class SignInRules {
+  /** Checks every entry's options. Throws ERR_INVALID_OPTIONS naming the entry and option. */
+  constructor(options: SignInRulesOptions)
+  /**
+   * For each entry, the naming rule it puts in effect with an example of each form, or
+   * null when it names no one from an email: for the start-up log.
+   */
+  naming(): Array<string | undefined | null>
+  /**
+   * The same results for claims given as JSON text, verifying nothing: for a resolver of
+   * this package used on its own, outside the provider's resolver chain.
+   */
+  evaluate(claimsJson: string): string
 }
 
 /**
@@ -165,6 +188,36 @@ export declare function resolveIdentity(claims: Record<string, unknown>, options
  * it is a plain, verified address.
  */
 export declare function resolveProfile(claims: Record<string, unknown>, options?: IdentityOptions): Profile
+
+/** What one resolver entry needs computed from a verified token. */
+export interface SignInResolverRules {
+  /** `email`, `emailLocalPart`, `claim`, `subject`, `identity` or `nothing` (a resolver that reads the claims itself). */
+  lookup: string
+  /** For `claim`: the claim to read. */
+  claim?: string
+  /** For `claim`: the value names a User, so it must be a valid entity name to find one. */
+  claimIsName?: boolean
+  /** As in `IdentityOptions`. */
+  allowedDomains?: Array<string>
+  /** As in `IdentityOptions`. */
+  homeDomain?: string
+  /** As in `IdentityOptions`. */
+  userNameClaim?: string
+  /** As in `IdentityOptions`. */
+  groupsClaim?: string
+  /** As in `IdentityOptions`. */
+  namespace?: string
+  /** Name the user from the email too, for `dangerouslyAllowSignInWithoutUserInCatalog`. */
+  fallbackName?: boolean
+}
+
+/** Options of `new SignInRules`. */
+export interface SignInRulesOptions {
+  /** Treat a token without `email_verified` as unverified. Default false. */
+  requireEmailVerifiedClaim?: boolean
+  /** One entry per configured resolver, in order. */
+  resolvers: Array<SignInResolverRules>
+}
 
 /**
  * Checks identity options exactly as `resolveIdentity` does, so a host can refuse a bad

@@ -837,6 +837,7 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.IdentityResolver = nativeBinding.IdentityResolver
 module.exports.OidcVerifier = nativeBinding.OidcVerifier
+module.exports.SignInRules = nativeBinding.SignInRules
 module.exports.cacheStats = nativeBinding.cacheStats
 module.exports.ErrorCode = nativeBinding.ErrorCode
 module.exports.errorCodes = nativeBinding.errorCodes

@@ -205,7 +205,14 @@ test('refuses rather than rewrites, with stable codes', () => {
   assert.equal(codeOf(() => resolveIdentity({ ...claims, email: undefined })), 'ERR_IDENTITY_CLAIM_MISSING');
   assert.equal(codeOf(() => resolveIdentity(claims, { userNameClaim: 'preferred_username' })), 'ERR_IDENTITY_CLAIM_MISSING');
   assert.equal(codeOf(() => resolveIdentity(claims, { groupsClaim: 'groups', namespace: 'Bad' })), 'ERR_INVALID_OPTIONS');
-  assert.equal(codeOf(() => resolveIdentity({ ...claims, groups: ['/devs'] }, { groupsClaim: 'groups' })), 'ERR_IDENTITY_INVALID_NAME');
+});
+
+test('groups never refuse: a Keycloak path names its last segment, an invalid value is left out', () => {
+  const id = resolveIdentity(
+    { ...claims, groups: ['/devs', '/a/ops', 'Engineering Team', 7, 'team-a/admins'] },
+    { groupsClaim: 'groups' },
+  );
+  assert.deepEqual(id.ownershipEntityRefs.slice(1), ['group:default/devs', 'group:default/ops', 'group:team-a/admins']);
 });
 
 test('an unknown option is refused, naming it', () => {

@@ -189,7 +189,14 @@ describe('resolver order, seed config (oidc-proxy key), tokens that must be refu
     await assertRefused(await profileFirst.refresh(undefined), 401, { mentions: /x-oidc-id-token/ });
   });
 
-  test('expired, forged, wrong-audience, malformed and Bearer-prefixed tokens: 401, nothing of the token in the body', async () => {
+  test('a `Bearer ` form of the header (any letter case, one space) is read as its token', async () => {
+    for (const scheme of ['Bearer', 'bearer', 'BEARER']) {
+      const body = await signedIn(await profileFirst.refresh(`${scheme} ${await idp.login('alice')}`));
+      assert.equal(body.backstageIdentity.identity.userEntityRef, 'user:default/alice-by-profile-email', scheme);
+    }
+  });
+
+  test('expired, forged, wrong-audience, malformed and odd Bearer-prefixed tokens: 401, nothing of the token in the body', async () => {
     const now = Math.floor(Date.now() / 1000);
     const cases = {
       expired: [await idp.sign({ iat: now - 7200, exp: now - 3600 }), /ERR_JWT_EXPIRED/],
@@ -197,10 +204,12 @@ describe('resolver order, seed config (oidc-proxy key), tokens that must be refu
       'wrong audience': [await idp.login('alice', { clientId: 'other-app' }), /ERR_JWT_CLAIM_VALIDATION_FAILED/],
       'unknown kid': [await idp.sign({}, { kid: 'not-published' }), /ERR_JWKS_NO_MATCHING_KEY/],
       malformed: ['not-a-token', /ERR_JWS_INVALID/],
-      'Bearer prefix': [`Bearer ${await idp.login('alice')}`, /ERR_JWS_INVALID/],
+      'Bearer with two spaces': [`Bearer  ${await idp.login('alice')}`, /ERR_JWS_INVALID/],
+      'Bearer with a trailing word': [`Bearer ${await idp.login('alice')} x`, /ERR_JWS_INVALID/],
+      'another scheme': [`Basic ${await idp.login('alice')}`, /ERR_JWS_INVALID/],
     };
     for (const [name, [token, code]] of Object.entries(cases)) {
-      const body = await assertRefused(await profileFirst.refresh(token), 401, { token: token.replace(/^Bearer /, ''), login: 'alice', mentions: code });
+      const body = await assertRefused(await profileFirst.refresh(token), 401, { token: token.replace(/^\w+ +/, '').replace(/ x$/, ''), login: 'alice', mentions: code });
       assert.equal(body.error.name, 'AuthenticationError', name);
     }
   });

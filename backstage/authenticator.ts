@@ -4,9 +4,10 @@ import { createProxyAuthenticator, type ProfileInfo } from '@backstage/plugin-au
 import { AuthenticationError } from '@backstage/errors';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { readOidcProxyConfig, type OidcProxyConfig } from './config';
-import { IdentityResolver, isNativeError } from './native';
+import { IdentityResolver, isNativeError, type SignInRules } from './native';
 import { verificationError } from './errors';
 import { recordVerification } from './metrics';
+import { profileOnlyRules, signInOf, type EntryResult, type SignInResult } from './signIn';
 
 /** What a sign-in resolver receives as `info.result`: the verified claims only, never the raw token. */
 export interface OidcProxyResult {
@@ -16,6 +17,10 @@ export interface OidcProxyResult {
    * so every resolver applies the same email_verified rule.
    */
   requireEmailVerifiedClaim: boolean;
+  /** What the native rules computed with the verification, for every configured resolver entry. */
+  signIn?: SignInResult;
+  /** The result for the resolver entry being run, set by the resolver chain. */
+  entry?: EntryResult;
 }
 
 /** Sent to the frontend as `providerInfo` in the refresh response. */
@@ -29,28 +34,35 @@ const profileRules = [false, true].map(
   requireEmailVerifiedClaim => new IdentityResolver({ requireEmailVerifiedClaim }),
 );
 
+/** The profile as Backstage's ProfileInfo: absent members left out. */
+function profileInfo(p: { email?: string | null; displayName?: string | null; picture?: string | null }): ProfileInfo {
+  const profile: ProfileInfo = {};
+  if (p.email != null) profile.email = p.email;
+  if (p.displayName != null) profile.displayName = p.displayName;
+  if (p.picture != null) profile.picture = p.picture;
+  return profile;
+}
+
 /**
  * The profile Backstage shows and the email resolvers match on, from the native
  * resolveProfile: an email that is not a plain, verified address is left out, so no
  * resolver can match a catalog user by an address nobody proved to own.
  */
 export function profileFromClaims(claims: Record<string, unknown>, requireEmailVerifiedClaim = false): ProfileInfo {
-  const { email, displayName, picture } = profileRules[requireEmailVerifiedClaim ? 1 : 0].profile(claims);
-  const profile: ProfileInfo = {};
-  if (email != null) profile.email = email;
-  if (displayName != null) profile.displayName = displayName;
-  if (picture != null) profile.picture = picture;
-  return profile;
+  return profileInfo(profileRules[requireEmailVerifiedClaim ? 1 : 0].profile(claims));
 }
 
 const WARN_INTERVAL_MS = 60_000;
 
 /**
  * The authenticator, with an optional logger for issuer trouble (a warning at most once a
- * minute: an outage would otherwise log once per request), and optionally the provider
- * config already read at start-up (else it reads the block Backstage passes it).
+ * minute: an outage would otherwise log once per request), optionally the provider config
+ * already read at start-up (else it reads the block Backstage passes it), and the native
+ * rules of the resolver chain (`readSignIn`), computed with each verification.
  */
-export function createOidcProxyAuthenticator(options: { logger?: LoggerService; config?: OidcProxyConfig } = {}) {
+export function createOidcProxyAuthenticator(
+  options: { logger?: LoggerService; config?: OidcProxyConfig; rules?: SignInRules } = {},
+) {
   let lastWarning = 0;
   const warnIssuerTrouble = (error: unknown) => {
     const now = Date.now();
@@ -64,32 +76,38 @@ export function createOidcProxyAuthenticator(options: { logger?: LoggerService; 
 
   return createProxyAuthenticator<OidcProxyConfig, OidcProxyResult, OidcProxyProviderInfo>({
     defaultProfileTransform: async result => ({
-      profile: profileFromClaims(result.claims, result.requireEmailVerifiedClaim),
+      profile: result.signIn
+        ? profileInfo(result.signIn.profile)
+        : profileFromClaims(result.claims, result.requireEmailVerifiedClaim),
     }),
 
     initialize({ config }) {
       return options.config ?? readOidcProxyConfig(config);
     },
 
-    async authenticate({ req }, { verifier, header, requireEmailVerifiedClaim }) {
-      // Express looks headers up case-insensitively.
-      const token = req.get(header);
-      if (!token) {
+    async authenticate({ req }, config) {
+      // One native call per request, shared with the provider's sign-in cache (signIn.ts).
+      const call = signInOf(req, config, options.rules ?? profileOnlyRules(config));
+      if (!call) {
         recordVerification('missing_header');
         throw new AuthenticationError(
-          `Missing ID token: the request has no ${header} header (is the identity-aware proxy in front of Backstage setting it?)`,
+          `Missing ID token: the request has no ${config.header} header (is the identity-aware proxy in front of Backstage setting it?)`,
         );
       }
-      let claims: Record<string, unknown>;
+      let signIn: SignInResult;
       try {
-        claims = await verifier.verify(token);
+        signIn = await call;
       } catch (error) {
         recordVerification(isNativeError(error) ? error.code : 'ERR_UNKNOWN');
         if (isNativeError(error) && error.code === 'ERR_ISSUER_UNAVAILABLE') warnIssuerTrouble(error);
-        throw verificationError(error, header);
+        throw verificationError(error, config.header);
       }
       recordVerification('ok');
-      return { result: { claims, requireEmailVerifiedClaim }, providerInfo: { claims } };
+      const { claims } = signIn;
+      return {
+        result: { claims, requireEmailVerifiedClaim: config.requireEmailVerifiedClaim, signIn },
+        providerInfo: { claims },
+      };
     },
   });
 }

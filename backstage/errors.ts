@@ -43,3 +43,15 @@ export function identityError(error: unknown): Error {
   }
   return new NotAllowedError(`Sign-in refused (${error.code}): ${oneLine(error.message)}`);
 }
+
+/** A refusal the native rules computed for a resolver entry, as the 403 it answers with. */
+export function entryError(refusal: { code: string; message: string }): Error {
+  return new NotAllowedError(`Sign-in refused (${refusal.code}): ${oneLine(refusal.message)}`);
+}
+
+/** No resolver of the chain signed the user in. */
+export function resolverRefusal(names: string[]): Error {
+  return new NotAllowedError(
+    `Sign-in refused: no configured sign-in resolver matched this user (tried ${names.join(', ')}: no matching User entity in the catalog, and none allows sign-in without one)`,
+  );
+}

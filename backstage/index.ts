@@ -16,6 +16,8 @@ export {
 export {
   oidcProxySignInResolvers,
   readSignInResolver,
+  readSignIn,
+  type OidcProxySignIn,
   type OidcProxySignInResolverName,
   type OidcProxySignInResolverFactory,
 } from './resolvers';
@@ -25,6 +27,7 @@ export { findProviderKey, PROVIDER_ID, PROVIDER_ID_ALIAS } from './alias';
 export {
   OidcVerifier,
   IdentityResolver,
+  SignInRules,
   verifyIdToken,
   resolveIdentity,
   resolveEmail,
@@ -40,5 +43,8 @@ export {
   type Profile,
   type CheckedEmail,
   type CacheStats,
+  type SignInResolverRules,
+  type SignInRulesOptions,
   type ErrorCode,
 } from './native';
+export type { SignInResult, EntryResult, EntryRefusal } from './signIn';

@@ -5,7 +5,7 @@ import type { Config } from '@backstage/config';
 import { readOidcProxyConfig, type OidcProxyConfig } from './config';
 import { findProviderKey, aliasRoute, aliasNotice, PROVIDER_ID, PROVIDER_ID_ALIAS } from './alias';
 import { createOidcProxyAuthenticator } from './authenticator';
-import { readSignInResolver } from './resolvers';
+import { readSignIn, type OidcProxySignIn } from './resolvers';
 import { createOidcProxyProviderFactory } from './provider';
 import { initMetrics } from './metrics';
 
@@ -29,6 +29,13 @@ function warnAboutOpenSignIn(providerConfig: Config, fullKey: string, logger: Lo
     logger.warn(
       `oidcProxy: '${fullKey}.signIn.resolvers[${index}]' (${resolver}) has no allowedDomains: ${OPEN_WITHOUT_DOMAINS[resolver]}`,
     );
+  });
+}
+
+/** The naming rule each resolver entry puts in effect, so nobody learns it from a changed name. */
+function logNaming({ rules, names }: OidcProxySignIn, fullKey: string, logger: LoggerService) {
+  rules.naming().forEach((naming, index) => {
+    if (naming) logger.info(`oidcProxy: '${fullKey}.signIn.resolvers[${index}]' (${names[index]}): ${naming}`);
   });
 }
 
@@ -63,14 +70,20 @@ export const authModuleOidcProxyProvider = createBackendModule({
         const fullKey = `auth.providers.${key}`;
         const providerConfig = config.getConfig('auth.providers').getConfig(key);
         const parsed = readOidcProxyConfig(providerConfig, fullKey);
-        const signInResolver = readSignInResolver(providerConfig, fullKey);
+        const signIn = readSignIn(providerConfig, fullKey, undefined, parsed.requireEmailVerifiedClaim);
 
         logger.info(describe(fullKey, parsed));
+        logNaming(signIn, fullKey, logger);
         warnAboutOpenSignIn(providerConfig, fullKey, logger);
         initMetrics();
 
-        const authenticator = createOidcProxyAuthenticator({ logger, config: parsed });
-        const factory = createOidcProxyProviderFactory({ config: parsed, authenticator, signInResolver });
+        const authenticator = createOidcProxyAuthenticator({ logger, config: parsed, rules: signIn.rules });
+        const factory = createOidcProxyProviderFactory({
+          config: parsed,
+          authenticator,
+          signInResolver: signIn.resolver,
+          rules: signIn.rules,
+        });
         providers.registerProvider({ providerId: PROVIDER_ID, factory });
         if (key === PROVIDER_ID_ALIAS) {
           // Registered under the alias too (Backstage configures it only there), with

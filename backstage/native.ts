@@ -10,6 +10,7 @@ const native = loadNative();
 export const {
   OidcVerifier,
   IdentityResolver,
+  SignInRules,
   verifyIdToken,
   resolveIdentity,
   resolveEmail,
@@ -21,6 +22,7 @@ export const {
 } = native;
 export type OidcVerifier = InstanceType<typeof native.OidcVerifier>;
 export type IdentityResolver = InstanceType<typeof native.IdentityResolver>;
+export type SignInRules = InstanceType<typeof native.SignInRules>;
 export type {
   VerifyOptions,
   IdentityOptions,
@@ -28,6 +30,8 @@ export type {
   Profile,
   CheckedEmail,
   CacheStats,
+  SignInResolverRules,
+  SignInRulesOptions,
   ErrorCode,
 } from '../index.js';
 

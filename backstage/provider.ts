@@ -8,9 +8,12 @@ import {
 } from '@backstage/plugin-auth-node';
 import { createOidcProxyAuthenticator, type oidcProxyAuthenticator, type OidcProxyResult } from './authenticator';
 import { readOidcProxyConfig, type OidcProxyConfig } from './config';
-import { oidcProxySignInResolvers, readSignInResolver, type OidcProxySignInResolverFactory } from './resolvers';
+import { oidcProxySignInResolvers, readSignIn, type OidcProxySignInResolverFactory } from './resolvers';
 import { SignInCache, type RefreshBody } from './signInCache';
 import { recordSignIn, recordVerification } from './metrics';
+import { profileOnlyRules, signInOf, type SignInResult } from './signIn';
+import { groupsLeftOutWarner } from './groupsLeftOut';
+import type { SignInRules } from './native';
 
 export interface OidcProxyProviderFactoryOptions {
   /** The provider block as read at start-up; default: read from the block Backstage passes. */
@@ -21,6 +24,8 @@ export interface OidcProxyProviderFactoryOptions {
   signInResolver?: SignInResolver<OidcProxyResult>;
   /** The resolvers `signIn.resolvers` may name; default: oidcProxySignInResolvers. */
   signInResolverFactories?: Record<string, OidcProxySignInResolverFactory>;
+  /** The native rules of the resolver chain, from `readSignIn`, when `signInResolver` is its chain. */
+  rules?: SignInRules;
 }
 
 type Res = Parameters<NonNullable<AuthProviderRouteHandlers['refresh']>>[1];
@@ -39,25 +44,38 @@ export function createOidcProxyProviderFactory(options: OidcProxyProviderFactory
   return ctx => {
     const fullKey = `auth.providers.${ctx.providerId}`;
     const config = options.config ?? readOidcProxyConfig(ctx.config, fullKey);
-    const authenticator = options.authenticator ?? createOidcProxyAuthenticator({ config });
-    const resolver =
-      options.signInResolver ??
-      readSignInResolver(ctx.config, fullKey, options.signInResolverFactories ?? oidcProxySignInResolvers);
+    let resolver = options.signInResolver;
+    let rules = options.rules;
+    if (!resolver) {
+      const read = readSignIn(ctx.config, fullKey, options.signInResolverFactories ?? oidcProxySignInResolvers);
+      [resolver, rules] = [read.resolver, read.rules];
+    }
+    rules ??= profileOnlyRules(config);
+    const authenticator = options.authenticator ?? createOidcProxyAuthenticator({ config, rules });
     const cache = new SignInCache(config.signInCacheMaxAgeSeconds * 1000);
+    const warnGroupsLeftOut = groupsLeftOutWarner(ctx.logger, fullKey);
     const handlers = createProxyAuthProviderFactory<OidcProxyResult>({ authenticator, signInResolver: resolver })(ctx);
     const refresh = handlers.refresh!.bind(handlers);
+    // The request's one native call (signIn.ts), which the authenticator then awaits too.
     // Entries are keyed by the verifier's id for its verification of the token: only a token
-    // verified before, that would still verify (exp, nbf, its key in the JWKS), has one, and a
-    // token verified anew gets a new one. So a token seen once is never kept, and an entry
-    // is never served for a token that no longer verifies.
-    const keyOf = (token: string | undefined) => {
-      const id = config.signInCacheMaxAgeSeconds > 0 && token ? config.verifier.verificationId(token) : null;
-      return id == null ? undefined : `${ctx.providerId}:${id}`;
+    // that verified, and would still verify (exp, nbf, its key in the JWKS), has one, and a
+    // token verified anew gets a new one, so an entry is never served for a token that no
+    // longer verifies.
+    const signInFor = async (req: Parameters<typeof refresh>[0]): Promise<SignInResult | undefined> => {
+      try {
+        const signIn = await signInOf(req, config, rules!);
+        if (signIn?.groupsLeftOut) warnGroupsLeftOut(signIn.groupsLeftOut);
+        return signIn;
+      } catch {
+        return undefined; // refused: Backstage's handler answers it through the authenticator
+      }
     };
+    const keyOf = (signIn: SignInResult | undefined) =>
+      config.signInCacheMaxAgeSeconds > 0 && signIn?.id != null ? `${ctx.providerId}:${signIn.id}` : undefined;
     return {
       ...handlers,
       async refresh(req, res) {
-        const key = keyOf(req.get(config.header));
+        const key = keyOf(await signInFor(req));
         try {
           const hit = key === undefined ? undefined : cache.get(key);
           if (hit) {

@@ -9,10 +9,11 @@
 mod identity;
 mod js;
 mod options;
+mod sign_in;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use oidc_proxy_core::{stats, Code, Error, Verifier};
+use oidc_proxy_core::{header, stats, Code, Error, Verifier};
 use once_cell::sync::Lazy;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex};
@@ -21,6 +22,7 @@ pub use identity::{
     resolve_email, resolve_identity, resolve_profile, validate_identity_options, CheckedEmail, Identity, IdentityResolver, Profile,
 };
 pub use options::{IdentityOptions, VerifyOptions};
+pub use sign_in::{SignInResolverRules, SignInRules, SignInRulesOptions};
 
 /// Every error code this package throws or rejects with, as the `code` of the Error.
 #[napi(string_enum = "UPPER_SNAKE")]
@@ -127,6 +129,38 @@ fn verify_on(env: &Env, verifier: &Arc<Verifier>, token: &Unknown<'_>) -> Result
     }
 }
 
+/// A sign-in: the verification of `verify_on`, then the sign-in result computed in the same
+/// place (on the calling thread for a token verified before, else in the spawned task).
+fn sign_in_on(env: &Env, verifier: &Arc<Verifier>, header_value: &Unknown<'_>, rules: &Arc<oidc_proxy_core::sign_in::SignInRules>) -> Result<js::Raw> {
+    let Some(value) = js::string(env, header_value) else {
+        return js::settled(env, Err(Error::new(Code::JwsInvalid, "the token is not a string")));
+    };
+    let token = header::token_from_header(&value).to_owned();
+    let at_once = catch_unwind(AssertUnwindSafe(|| {
+        verifier.cached(&token).map(|outcome| outcome.and_then(|claims| sign_in::result(verifier, &token, &claims, rules)))
+    }));
+    match at_once {
+        Ok(Some(outcome)) => js::settled(env, outcome),
+        Err(_) => js::settled(env, Err(js::internal())),
+        Ok(None) => {
+            let (verifier, rules) = (Arc::clone(verifier), Arc::clone(rules));
+            let work = async move {
+                let outcome = tokio::spawn(async move {
+                    let claims = match verifier.verify_held(&token) {
+                        Some(outcome) => outcome,
+                        None => verifier.verify_waiting(&token).await,
+                    }?;
+                    sign_in::result(&verifier, &token, &claims, &rules)
+                })
+                .await;
+                Ok(outcome.unwrap_or_else(|_| Err(js::internal())))
+            };
+            let promise = env.spawn_future_with_callback(work, js::claims_or_error)?;
+            Ok(js::Raw(promise.value().value))
+        }
+    }
+}
+
 fn prefetch_on(env: &Env, verifier: Arc<Verifier>) -> Result<js::Raw> {
     let work = async move {
         let outcome = tokio::spawn(async move { verifier.store().prefetch().await.map(|_| ()) }).await;
@@ -160,6 +194,19 @@ impl OidcVerifier {
     #[napi(catch_unwind, ts_args_type = "token: string", ts_return_type = "Promise<Record<string, unknown>>")]
     pub fn verify(&self, env: Env, token: Unknown<'_>) -> Result<js::Raw> {
         verify_on(&env, &self.inner, &token)
+    }
+
+    /// The one native call of a sign-in: reads the token from the header's value (a
+    /// `Bearer ` form too), verifies it as `verify` does, and resolves with the claims, the
+    /// profile, one result per resolver entry of `rules`, and the id of this verification
+    /// (see `verificationId`). Rejects as `verify` does; an entry's refusal is in its result.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "headerValue: string, rules: SignInRules",
+        ts_return_type = "Promise<Record<string, unknown>>"
+    )]
+    pub fn sign_in(&self, env: Env, header_value: Unknown<'_>, rules: &SignInRules) -> Result<js::Raw> {
+        sign_in_on(&env, &self.inner, &header_value, &rules.inner)
     }
 
     /// When this verifier verified the token before and it would still verify (within its

@@ -48,11 +48,13 @@ impl SignInRules {
     /// Checks every entry's options as `identity::validate` does, naming the entry.
     pub fn validate(&self) -> Result<()> {
         for (index, entry) in self.resolvers.iter().enumerate() {
-            identity::validate(&entry.identity).map_err(|e| Error { message: format!("resolvers[{index}]: {}", e.message), ..e })?;
-            if let Lookup::Claim { claim, .. } = &entry.lookup {
-                if claim.is_empty() {
-                    return Err(Error::option("claim", format!("resolvers[{index}]: must not be empty")));
-                }
+            let at = |option: &str| format!("resolvers[{index}].{option}");
+            identity::validate(&entry.identity).map_err(|e| match &e.option {
+                Some(option) => Error::option(&at(option), e.message.trim_start_matches(&format!("options.{option}: "))),
+                None => e,
+            })?;
+            if matches!(&entry.lookup, Lookup::Claim { claim, .. } if claim.is_empty()) {
+                return Err(Error::option(&at("claim"), "must not be empty"));
             }
         }
         Ok(())
