@@ -17,7 +17,8 @@ export function groupsLeftOutWarner(logger: LoggerService, fullKey: string, now:
     for (const value of leftOut.values) if (values.size < SHOWN) values.add(value);
     if (now() - last < INTERVAL_MS) return;
     last = now();
-    const shown = [...values].map(v => JSON.stringify(v)).join(', ');
+    // Already escaped by the native rules (quotes and control characters included).
+    const shown = [...values].map(v => `"${v}"`).join(', ');
     logger.warn(
       `oidcProxy: left out ${count} groupsClaim value(s) that cannot name a group, the sign-ins went on without them (${fullKey}; values: ${shown}); a value is a group name, ns/name, group:ns/name or a /path whose last segment is a name`,
     );
