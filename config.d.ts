@@ -12,26 +12,51 @@ interface OidcProxySignInResolverEntry {
     | 'emailLocalPartMatchingUserEntityName'
     | 'emailMatchingUserEntityAnnotation'
     | 'idMatchingUserEntityAnnotation'
+    | 'claimMatchingUserEntityName'
+    | 'claimMatchingUserEntityAnnotation'
     | 'signInWithoutCatalogUser';
   /**
    * Email domains allowed to sign in through this resolver (ASCII, exact,
    * case-insensitive; subdomains are not implied; write internationalised domains in
-   * their xn-- form). Not accepted by idMatchingUserEntityAnnotation.
+   * their xn-- form). The email resolvers and signInWithoutCatalogUser only.
    */
   allowedDomains?: string[];
-  /** emailMatchingUserEntityProfileEmail and emailLocalPartMatchingUserEntityName only (Backstage's option). */
+  /**
+   * emailMatchingUserEntityProfileEmail, emailLocalPartMatchingUserEntityName and
+   * claimMatchingUserEntityName only (Backstage's option): with no User found, sign in
+   * with a name made from the email (or the claim) anyway.
+   */
   dangerouslyAllowSignInWithoutUserInCatalog?: boolean;
   /**
    * signInWithoutCatalogUser only: users of this email domain are named by their local
    * part (`jane`); users of any other domain by `<local part>_at_<domain>`. Must be one of
-   * allowedDomains when those are set. Default: none, every name keeps its domain.
+   * allowedDomains when those are set. Default: the one domain of allowedDomains when
+   * exactly one is allowed; else none, and every name keeps its domain.
    */
   homeDomain?: string;
   /** signInWithoutCatalogUser only: the claim that names the user. Default: derived from the email (see homeDomain). */
   userNameClaim?: string;
-  /** signInWithoutCatalogUser only: a claim listing the user's groups, for ownership. */
+  /**
+   * claimMatchingUserEntityName (default `preferred_username`) and
+   * claimMatchingUserEntityAnnotation (required): the claim whose value finds the User.
+   */
+  claim?: string;
+  /**
+   * emailMatchingUserEntityAnnotation (default `openid.net/email`) and
+   * claimMatchingUserEntityAnnotation (required): the User annotation that holds the value.
+   */
+  annotation?: string;
+  /**
+   * A claim listing the user's groups (`name`, `ns/name`, `group:ns/name`, or a Keycloak path
+   * `/parent/name`, which names its last segment): ownership for signInWithoutCatalogUser,
+   * added to the catalog's ownership refs for the other resolvers. A value that cannot name
+   * a group is left out (and logged), never a refusal.
+   */
   groupsClaim?: string;
-  /** signInWithoutCatalogUser only: namespace of the user and of groups given without one. Default `default`. */
+  /**
+   * Namespace of groups given without one, and for signInWithoutCatalogUser of the user too.
+   * Default `default`.
+   */
   namespace?: string;
 }
 
@@ -42,8 +67,9 @@ interface OidcProxyProviderConfig {
   /** The tokens' `aud` must contain one of these (usually the proxy's OIDC client id). */
   audience: string | string[];
   /**
-   * The request header carrying the ID token (no `Bearer ` prefix). Case-insensitive;
-   * anything but `authorization`. Default `x-oidc-id-token`.
+   * The request header carrying the ID token, alone or as `Bearer <token>` (the scheme in
+   * any letter case, one space). Case-insensitive; anything but `authorization`.
+   * Default `x-oidc-id-token`.
    */
   oidcIdTokenHeader?: string;
   /** The issuer's JWKS URL; skips discovery. */

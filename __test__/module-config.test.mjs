@@ -130,8 +130,10 @@ auth:
               resolvers: [
                 { resolver: 'emailMatchingUserEntityProfileEmail', allowedDomains: ['example.com'] },
                 { resolver: 'emailLocalPartMatchingUserEntityName', dangerouslyAllowSignInWithoutUserInCatalog: false },
-                { resolver: 'emailMatchingUserEntityAnnotation' },
-                { resolver: 'idMatchingUserEntityAnnotation' },
+                { resolver: 'emailMatchingUserEntityAnnotation', annotation: 'microsoft.com/email', groupsClaim: 'groups' },
+                { resolver: 'idMatchingUserEntityAnnotation', groupsClaim: 'groups', namespace: 'staff' },
+                { resolver: 'claimMatchingUserEntityName', claim: 'preferred_username', dangerouslyAllowSignInWithoutUserInCatalog: true },
+                { resolver: 'claimMatchingUserEntityAnnotation', claim: 'oid', annotation: 'graph.microsoft.com/user-id' },
                 { resolver: 'signInWithoutCatalogUser', allowedDomains: ['example.com'], userNameClaim: 'preferred_username', groupsClaim: 'groups', namespace: 'staff' },
               ],
             },
