@@ -27,10 +27,19 @@ const groupOptions = { groupsClaim: name, namespace: name };
 const fallback = { dangerouslyAllowSignInWithoutUserInCatalog: z.boolean().optional() };
 // strict(): a misspelt option (allowedDomain) must stop start-up, not be ignored.
 const schemas = {
-  email: z.object({ allowedDomains: domains, ...fallback, ...groupOptions }).strict().optional(),
-  emailAnnotation: z.object({ allowedDomains: domains, annotation: name, ...groupOptions }).strict().optional(),
+  email: z
+    .object({ allowedDomains: domains, ...fallback, ...groupOptions })
+    .strict()
+    .optional(),
+  emailAnnotation: z
+    .object({ allowedDomains: domains, annotation: name, ...groupOptions })
+    .strict()
+    .optional(),
   id: z.object(groupOptions).strict().optional(),
-  claimName: z.object({ claim: name, ...fallback, ...groupOptions }).strict().optional(),
+  claimName: z
+    .object({ claim: name, ...fallback, ...groupOptions })
+    .strict()
+    .optional(),
   claimAnnotation: z.object({ claim: z.string().min(1), annotation: z.string().min(1), ...groupOptions }).strict(),
   withoutCatalog: z
     .object({ allowedDomains: domains, homeDomain: name, userNameClaim: name, groupsClaim: name, namespace: name })
@@ -230,8 +239,7 @@ export const oidcProxySignInResolvers = {
       userNameClaim: o.userNameClaim,
       ...groups(o),
     }),
-    (entry, _o, ctx) =>
-      ctx.issueToken({ claims: { sub: entry.userEntityRef!, ent: entry.ownershipEntityRefs! } }),
+    (entry, _o, ctx) => ctx.issueToken({ claims: { sub: entry.userEntityRef!, ent: entry.ownershipEntityRefs! } }),
   ),
 };
 

@@ -67,7 +67,11 @@ export function profileOnlyRules(config: OidcProxyConfig): SignInRules {
  * The sign-in of this request, made at most once: undefined when the request carries no
  * token. The promise rejects with the native error when the token does not verify.
  */
-export function signInOf(req: HasHeaders, config: OidcProxyConfig, rules: SignInRules): Promise<SignInResult> | undefined {
+export function signInOf(
+  req: HasHeaders,
+  config: OidcProxyConfig,
+  rules: SignInRules,
+): Promise<SignInResult> | undefined {
   const known = calls.get(req);
   if (known) return known;
   const value = req.get(config.header);

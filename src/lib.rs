@@ -131,7 +131,12 @@ fn verify_on(env: &Env, verifier: &Arc<Verifier>, token: &Unknown<'_>) -> Result
 
 /// A sign-in: the verification of `verify_on`, then the sign-in result computed in the same
 /// place (on the calling thread for a token verified before, else in the spawned task).
-fn sign_in_on(env: &Env, verifier: &Arc<Verifier>, header_value: &Unknown<'_>, rules: &Arc<oidc_proxy_core::sign_in::SignInRules>) -> Result<js::Raw> {
+fn sign_in_on(
+    env: &Env,
+    verifier: &Arc<Verifier>,
+    header_value: &Unknown<'_>,
+    rules: &Arc<oidc_proxy_core::sign_in::SignInRules>,
+) -> Result<js::Raw> {
     let Some(value) = js::string(env, header_value) else {
         return js::settled(env, Err(Error::new(Code::JwsInvalid, "the token is not a string")));
     };
@@ -200,11 +205,7 @@ impl OidcVerifier {
     /// `Bearer ` form too), verifies it as `verify` does, and resolves with the claims, the
     /// profile, one result per resolver entry of `rules`, and the id of this verification
     /// (see `verificationId`). Rejects as `verify` does; an entry's refusal is in its result.
-    #[napi(
-        catch_unwind,
-        ts_args_type = "headerValue: string, rules: SignInRules",
-        ts_return_type = "Promise<Record<string, unknown>>"
-    )]
+    #[napi(catch_unwind, ts_args_type = "headerValue: string, rules: SignInRules", ts_return_type = "Promise<Record<string, unknown>>")]
     pub fn sign_in(&self, env: Env, header_value: Unknown<'_>, rules: &SignInRules) -> Result<js::Raw> {
         sign_in_on(&env, &self.inner, &header_value, &rules.inner)
     }

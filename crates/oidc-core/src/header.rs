@@ -29,7 +29,8 @@ mod tests {
 
     #[test]
     fn anything_else_is_left_as_it_is() {
-        for value in ["Bearer  a.b.c", "Bearer ", "Bearer", "Bearer a b", "Bearer\ta.b.c", "Basic a.b.c", "Bearer a.b.c\n", "Béarer a", "é"] {
+        for value in ["Bearer  a.b.c", "Bearer ", "Bearer", "Bearer a b", "Bearer\ta.b.c", "Basic a.b.c", "Bearer a.b.c\n", "Béarer a", "é"]
+        {
             assert_eq!(t(value), value, "{value:?}");
         }
     }

@@ -352,12 +352,16 @@ pub fn describe_naming(options: &IdentityOptions) -> String {
         ),
         (Some(home), false) => {
             let other = options.allowed_domains.iter().find(|d| !d.eq_ignore_ascii_case(home)).map_or("other.example", String::as_str);
-            let others = if options.allowed_domains.len() == 1 { String::new() } else { format!("; other domains keep theirs: {}", example(other)) };
+            let others =
+                if options.allowed_domains.len() == 1 { String::new() } else { format!("; other domains keep theirs: {}", example(other)) };
             format!("users of {home} are named by their email's local part: {}{others}", example(home))
         }
         (None, _) => {
             let domain = options.allowed_domains.first().map_or("example.com", String::as_str);
-            format!("users are named by their whole email: {} (set homeDomain to name one domain's users by their local part)", example(domain))
+            format!(
+                "users are named by their whole email: {} (set homeDomain to name one domain's users by their local part)",
+                example(domain)
+            )
         }
     }
 }
@@ -493,10 +497,24 @@ mod tests {
         let mut c = base();
         c.insert(
             "groups".into(),
-            json!(["/team-a", "/parent/devs", "/other/devs", "Engineering Team", "user:default/x", 7, "/", "/a/", "ops/admins", "group:default/ops"]),
+            json!([
+                "/team-a",
+                "/parent/devs",
+                "/other/devs",
+                "Engineering Team",
+                "user:default/x",
+                7,
+                "/",
+                "/a/",
+                "ops/admins",
+                "group:default/ops"
+            ]),
         );
         let id = resolve(&c, &o).unwrap();
-        assert_eq!(id.ownership_entity_refs, ["user:default/Jane.Doe", "group:default/team-a", "group:default/devs", "group:ops/admins", "group:default/ops"]);
+        assert_eq!(
+            id.ownership_entity_refs,
+            ["user:default/Jane.Doe", "group:default/team-a", "group:default/devs", "group:ops/admins", "group:default/ops"]
+        );
         let g = groups(&c, &o);
         assert_eq!(g.left_out, ["Engineering Team", "user:default/x", "7", "/", "/a/"]);
         c.insert("groups".into(), json!("/platform/sre"));

@@ -127,7 +127,10 @@ fn issuer_allows_email(claims: &Map<String, Value>, issuer_domains: &[String]) -
     if issuer_domains.iter().any(|d| d.eq_ignore_ascii_case(email.domain)) {
         Ok(())
     } else {
-        Err(Error::new(Code::IdentityDomainNotAllowed, "the email's domain is not in the allowedDomains of the issuer that signed the token"))
+        Err(Error::new(
+            Code::IdentityDomainNotAllowed,
+            "the email's domain is not in the allowedDomains of the issuer that signed the token",
+        ))
     }
 }
 
@@ -239,9 +242,21 @@ mod tests {
             require_email_verified_claim: false,
             resolvers: vec![
                 ResolverRules { lookup: Lookup::Email, identity: groups.clone(), fallback_name: true },
-                ResolverRules { lookup: Lookup::Claim { claim: "preferred_username".into(), as_name: true }, identity: groups, fallback_name: false },
-                ResolverRules { lookup: Lookup::Claim { claim: "oid".into(), as_name: false }, identity: Default::default(), fallback_name: false },
-                ResolverRules { lookup: Lookup::Claim { claim: "tid".into(), as_name: false }, identity: Default::default(), fallback_name: false },
+                ResolverRules {
+                    lookup: Lookup::Claim { claim: "preferred_username".into(), as_name: true },
+                    identity: groups,
+                    fallback_name: false,
+                },
+                ResolverRules {
+                    lookup: Lookup::Claim { claim: "oid".into(), as_name: false },
+                    identity: Default::default(),
+                    fallback_name: false,
+                },
+                ResolverRules {
+                    lookup: Lookup::Claim { claim: "tid".into(), as_name: false },
+                    identity: Default::default(),
+                    fallback_name: false,
+                },
             ],
         };
         let out = run(&r, jane(), &[]);
@@ -275,7 +290,8 @@ mod tests {
         let out = run(&r, jane(), &["EXAMPLE.com".into()]);
         assert_eq!(out["resolvers"][0]["userEntityRef"], "user:default/jane_at_example.com");
         // A name claim needs no email: the sign-in goes on, without the email.
-        let by_claim = rules(Lookup::Identity, IdentityOptions { user_name_claim: Some("preferred_username".into()), ..Default::default() });
+        let by_claim =
+            rules(Lookup::Identity, IdentityOptions { user_name_claim: Some("preferred_username".into()), ..Default::default() });
         let out = run(&by_claim, jane(), &["example.org".into()]);
         assert_eq!(out["resolvers"][0]["userEntityRef"], "user:default/jane");
     }
