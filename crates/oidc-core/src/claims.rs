@@ -58,27 +58,33 @@ fn string<'a>(claims: &'a Map<String, Value>, name: &str) -> Result<Option<&'a s
 }
 
 pub fn check(claims: &Map<String, Value>, rules: &ClaimRules, now: f64) -> Result<Lifetime> {
-    let tolerance = rules.clock_tolerance;
+    check_issuer(claims, rules)?;
+    check_audience(claims, rules)?;
+    let lifetime = check_times(claims, rules.clock_tolerance, now)?;
+    check_subject(claims)?;
+    string(claims, "email")?;
+    check_typ(claims)?;
+    check_required(claims, rules)?;
+    Ok(lifetime)
+}
 
+fn check_issuer(claims: &Map<String, Value>, rules: &ClaimRules) -> Result<()> {
     match string(claims, "iss")? {
-        None => return Err(Error::claim("iss", "the iss claim is missing")),
-        Some(iss) if iss != rules.issuer => return Err(Error::claim("iss", "the iss claim does not match the configured issuer")),
-        Some(_) => {}
+        None => Err(Error::claim("iss", "the iss claim is missing")),
+        Some(iss) if iss != rules.issuer => Err(Error::claim("iss", "the iss claim does not match the configured issuer")),
+        Some(_) => Ok(()),
     }
+}
 
+/// `aud` contains a configured audience; with several audiences, `azp` names us.
+fn check_audience(claims: &Map<String, Value>, rules: &ClaimRules) -> Result<()> {
     let mut audiences: Vec<&str> = match present(claims, "aud") {
         None => return Err(Error::claim("aud", "the aud claim is missing")),
         Some(Value::String(aud)) => vec![aud.as_str()],
-        Some(Value::Array(items)) if !items.is_empty() => {
-            let mut auds = Vec::with_capacity(items.len());
-            for item in items {
-                match item {
-                    Value::String(aud) => auds.push(aud.as_str()),
-                    _ => return Err(Error::claim("aud", "the aud claim holds a value that is not a string")),
-                }
-            }
-            auds
-        }
+        Some(Value::Array(items)) if !items.is_empty() => items
+            .iter()
+            .map(|item| item.as_str().ok_or_else(|| Error::claim("aud", "the aud claim holds a value that is not a string")))
+            .collect::<Result<_>>()?,
         Some(_) => return Err(Error::claim("aud", "the aud claim is not a string or a non-empty array of strings")),
     };
     // `[A, A]` names one party: it must not count as several for the azp rule.
@@ -87,63 +93,61 @@ pub fn check(claims: &Map<String, Value>, rules: &ClaimRules, now: f64) -> Resul
     if !audiences.iter().any(|aud| rules.audiences.iter().any(|want| want == aud)) {
         return Err(Error::claim("aud", "the aud claim does not contain the configured audience"));
     }
-
     // OIDC Core 3.1.3.7 steps 4 and 5: with several audiences the token must say which
     // party it was issued to, and that party must be us.
     match string(claims, "azp")? {
-        None if audiences.len() > 1 => return Err(Error::claim("azp", "the token has several audiences but no azp claim")),
+        None if audiences.len() > 1 => Err(Error::claim("azp", "the token has several audiences but no azp claim")),
         Some(azp) if !rules.audiences.iter().any(|want| want == azp) => {
-            return Err(Error::claim("azp", "the azp claim is not the configured audience"))
+            Err(Error::claim("azp", "the azp claim is not the configured audience"))
         }
-        _ => {}
+        _ => Ok(()),
     }
+}
 
-    let exp = match number(claims, "exp")? {
-        None => return Err(Error::claim("exp", "the exp claim is missing")),
-        Some(exp) => exp,
-    };
+/// `exp` present and not past, `iat` and `nbf` not in the future, each within the tolerance.
+fn check_times(claims: &Map<String, Value>, tolerance: f64, now: f64) -> Result<Lifetime> {
+    let exp = number(claims, "exp")?.ok_or_else(|| Error::claim("exp", "the exp claim is missing"))?;
     if now > exp + tolerance {
         let expired = Error::new(crate::error::Code::JwtExpired, "the token has expired (exp is in the past)");
         return Err(Error { claim: Some("exp".into()), ..expired });
     }
-
-    if let Some(iat) = number(claims, "iat")? {
-        if iat > now + tolerance {
-            return Err(Error::claim("iat", "the iat claim is in the future"));
-        }
+    if number(claims, "iat")?.is_some_and(|iat| iat > now + tolerance) {
+        return Err(Error::claim("iat", "the iat claim is in the future"));
     }
-
     let nbf = number(claims, "nbf")?;
-    if let Some(nbf) = nbf {
-        if nbf > now + tolerance {
-            return Err(Error::claim("nbf", "the token is not valid yet (nbf is in the future)"));
-        }
+    if nbf.is_some_and(|nbf| nbf > now + tolerance) {
+        return Err(Error::claim("nbf", "the token is not valid yet (nbf is in the future)"));
     }
+    Ok(Lifetime { exp, nbf })
+}
 
+fn check_subject(claims: &Map<String, Value>) -> Result<()> {
     match string(claims, "sub")? {
-        None => return Err(Error::claim("sub", "the sub claim is missing")),
+        None => Err(Error::claim("sub", "the sub claim is missing")),
         Some(sub) if sub.is_empty() || sub.len() > MAX_SUB_LEN || !sub.is_ascii() => {
-            return Err(Error::claim("sub", "the sub claim is not 1 to 255 ASCII characters"))
+            Err(Error::claim("sub", "the sub claim is not 1 to 255 ASCII characters"))
         }
-        Some(_) => {}
+        Some(_) => Ok(()),
     }
-    string(claims, "email")?;
+}
 
-    // Keycloak marks the token kind in the payload: `ID` for ID tokens, `Bearer` for
-    // access tokens. Where the claim is present, only `ID` passes.
+/// Keycloak marks the token kind in the payload: `ID` for ID tokens, `Bearer` for access
+/// tokens. Where the claim is present, only `ID` passes.
+fn check_typ(claims: &Map<String, Value>) -> Result<()> {
     match present(claims, "typ") {
-        None => {}
-        Some(Value::String(typ)) if typ == "ID" => {}
-        Some(_) => return Err(Error::claim("typ", "the typ claim says this is not an ID token")),
+        None => Ok(()),
+        Some(Value::String(typ)) if typ == "ID" => Ok(()),
+        Some(_) => Err(Error::claim("typ", "the typ claim says this is not an ID token")),
     }
+}
 
+fn check_required(claims: &Map<String, Value>, rules: &ClaimRules) -> Result<()> {
     for name in MANDATORY.iter().copied().chain(rules.required.iter().map(String::as_str)) {
         if present(claims, name).is_none() {
             return Err(Error::claim(name, format!("the required {name} claim is missing")));
         }
     }
-
-    Ok(Lifetime { exp, nbf })
+    Ok(())
 }
 
 #[cfg(test)]
