@@ -149,93 +149,110 @@ fn fingerprint(jwk: &Map<String, Value>) -> u64 {
 
 /// `Ok(None)` for keys that are not for signatures (`use: enc`, no `verify` in key_ops).
 fn parse_key(jwk: &Map<String, Value>) -> std::result::Result<Option<Key>, String> {
-    match jwk.get("use") {
-        None => {}
-        Some(Value::String(u)) if u == "sig" => {}
-        Some(_) => return Ok(None),
+    if !for_verifying(jwk) {
+        return Ok(None);
     }
-    match jwk.get("key_ops") {
-        None => {}
-        Some(Value::Array(ops)) if ops.iter().any(|op| op == "verify") => {}
-        Some(_) => return Ok(None),
-    }
-    let alg = match jwk.get("alg") {
-        None => None,
-        Some(Value::String(a)) => match crate::token::parse_algorithm(a) {
-            Some(alg) => Some(alg),
-            None => return Err(format!("the key's algorithm {a:?} is not supported")),
-        },
-        Some(_) => return Err("the key's \"alg\" is not a string".into()),
-    };
-    let kty = string(jwk, "kty")?;
-    let (family, decoding_key) = match kty {
-        "RSA" => {
-            let n = bytes(jwk, "n")?;
-            let e = bytes(jwk, "e")?;
-            let first = n.iter().position(|b| *b != 0).unwrap_or(n.len());
-            let significant = &n[first..];
-            if significant.is_empty() {
-                return Err("the RSA key's modulus is empty or zero".into());
-            }
-            let bits = significant.len() * 8 - significant.first().map_or(8, |b| b.leading_zeros() as usize);
-            if bits < MIN_RSA_BITS {
-                return Err(format!("the RSA key has {bits} bits; at least {MIN_RSA_BITS} are required"));
-            }
-            if bits > MAX_RSA_BITS {
-                return Err(format!("the RSA key has {bits} bits; at most {MAX_RSA_BITS} are supported"));
-            }
-            if e.is_empty() || e.len() > 4 {
-                return Err("the RSA key's exponent is out of range".into());
-            }
-            // RFC 8017 3.1: e is odd and at least 3. With e = 1 a "signature" is the padded
-            // hash itself, which anyone can write.
-            let exponent = e.iter().fold(0u64, |v, b| v << 8 | *b as u64);
-            if exponent < 3 || exponent % 2 == 0 {
-                return Err(format!("the RSA key's exponent {exponent} is not an odd number of at least 3"));
-            }
-            if has_roca_fingerprint(significant) {
-                return Err("the RSA key has the ROCA fingerprint (CVE-2017-15361): its private key can be computed".into());
-            }
-            let (n, e) = (string(jwk, "n")?, string(jwk, "e")?);
-            let key = DecodingKey::from_rsa_components(n, e).map_err(|_| "the RSA key is invalid".to_string())?;
-            (Family::Rsa, key)
-        }
-        "EC" => {
-            let crv = string(jwk, "crv")?;
-            let (family, size) = match crv {
-                "P-256" => (Family::P256, 32),
-                "P-384" => (Family::P384, 48),
-                _ => return Err(format!("the EC curve {crv:?} is not supported")),
-            };
-            if bytes(jwk, "x")?.len() != size || bytes(jwk, "y")?.len() != size {
-                return Err(format!("the {crv} key's coordinates are not {size} bytes"));
-            }
-            let (x, y) = (string(jwk, "x")?, string(jwk, "y")?);
-            let key = DecodingKey::from_ec_components(x, y).map_err(|_| "the EC key is invalid".to_string())?;
-            (family, key)
-        }
-        "OKP" => {
-            let crv = string(jwk, "crv")?;
-            if crv != "Ed25519" {
-                return Err(format!("the OKP curve {crv:?} is not supported"));
-            }
-            if bytes(jwk, "x")?.len() != 32 {
-                return Err("the Ed25519 key is not 32 bytes".into());
-            }
-            let x = string(jwk, "x")?;
-            let key = DecodingKey::from_ed_components(x).map_err(|_| "the Ed25519 key is invalid".to_string())?;
-            (Family::Ed25519, key)
-        }
+    let alg = key_alg(jwk)?;
+    let (family, decoding_key) = match string(jwk, "kty")? {
+        "RSA" => (Family::Rsa, rsa_key(jwk)?),
+        "EC" => ec_key(jwk)?,
+        "OKP" => (Family::Ed25519, ed25519_key(jwk)?),
         // Symmetric keys are never used: an issuer's JWKS must not let a token choose HMAC.
         "oct" => return Ok(None),
         other => return Err(format!("the key type {other:?} is not supported")),
     };
-    if let Some(alg) = alg {
-        if !family.fits(alg) {
-            return Err("the key's \"alg\" does not fit its key type".into());
-        }
+    if alg.is_some_and(|alg| !family.fits(alg)) {
+        return Err("the key's \"alg\" does not fit its key type".into());
     }
     Ok(Some(Key { kid: None, family, alg, decoding_key, fingerprint: fingerprint(jwk) }))
+}
+
+/// `use` and `key_ops`, where present, allow signature verification; other keys are skipped.
+fn for_verifying(jwk: &Map<String, Value>) -> bool {
+    let use_ok = match jwk.get("use") {
+        None => true,
+        Some(Value::String(u)) => u == "sig",
+        Some(_) => false,
+    };
+    let ops_ok = match jwk.get("key_ops") {
+        None => true,
+        Some(Value::Array(ops)) => ops.iter().any(|op| op == "verify"),
+        Some(_) => false,
+    };
+    use_ok && ops_ok
+}
+
+/// The key's own `alg`, which then pins the tokens it may verify.
+fn key_alg(jwk: &Map<String, Value>) -> std::result::Result<Option<Algorithm>, String> {
+    match jwk.get("alg") {
+        None => Ok(None),
+        Some(Value::String(a)) => {
+            crate::token::parse_algorithm(a).map(Some).ok_or_else(|| format!("the key's algorithm {a:?} is not supported"))
+        }
+        Some(_) => Err("the key's \"alg\" is not a string".into()),
+    }
+}
+
+/// An RSA key of 2048 to 8192 bits with an odd exponent of at least 3 and without the ROCA
+/// fingerprint; `n` and `e` are decoded once, here.
+fn rsa_key(jwk: &Map<String, Value>) -> std::result::Result<DecodingKey, String> {
+    let n = bytes(jwk, "n")?;
+    let e = bytes(jwk, "e")?;
+    let first = n.iter().position(|b| *b != 0).unwrap_or(n.len());
+    let significant = &n[first..];
+    if significant.is_empty() {
+        return Err("the RSA key's modulus is empty or zero".into());
+    }
+    let bits = significant.len() * 8 - significant.first().map_or(8, |b| b.leading_zeros() as usize);
+    if bits < MIN_RSA_BITS {
+        return Err(format!("the RSA key has {bits} bits; at least {MIN_RSA_BITS} are required"));
+    }
+    if bits > MAX_RSA_BITS {
+        return Err(format!("the RSA key has {bits} bits; at most {MAX_RSA_BITS} are supported"));
+    }
+    if e.is_empty() || e.len() > 4 {
+        return Err("the RSA key's exponent is out of range".into());
+    }
+    // RFC 8017 3.1: e is odd and at least 3. With e = 1 a "signature" is the padded
+    // hash itself, which anyone can write.
+    let exponent = e.iter().fold(0u64, |v, b| v << 8 | *b as u64);
+    if exponent < 3 || exponent % 2 == 0 {
+        return Err(format!("the RSA key's exponent {exponent} is not an odd number of at least 3"));
+    }
+    if has_roca_fingerprint(significant) {
+        return Err("the RSA key has the ROCA fingerprint (CVE-2017-15361): its private key can be computed".into());
+    }
+    Ok(DecodingKey::from_rsa_raw_components(&n, &e))
+}
+
+/// A P-256 or P-384 key with coordinates of the curve's size, as the uncompressed point.
+fn ec_key(jwk: &Map<String, Value>) -> std::result::Result<(Family, DecodingKey), String> {
+    let crv = string(jwk, "crv")?;
+    let (family, size) = match crv {
+        "P-256" => (Family::P256, 32),
+        "P-384" => (Family::P384, 48),
+        _ => return Err(format!("the EC curve {crv:?} is not supported")),
+    };
+    let (x, y) = (bytes(jwk, "x")?, bytes(jwk, "y")?);
+    if x.len() != size || y.len() != size {
+        return Err(format!("the {crv} key's coordinates are not {size} bytes"));
+    }
+    // SEC 1 2.3.3: 0x04 then x then y, what from_ec_components builds from base64.
+    let point = [&[0x04], x.as_slice(), y.as_slice()].concat();
+    Ok((family, DecodingKey::from_ec_der(&point)))
+}
+
+fn ed25519_key(jwk: &Map<String, Value>) -> std::result::Result<DecodingKey, String> {
+    let crv = string(jwk, "crv")?;
+    if crv != "Ed25519" {
+        return Err(format!("the OKP curve {crv:?} is not supported"));
+    }
+    let x = bytes(jwk, "x")?;
+    if x.len() != 32 {
+        return Err("the Ed25519 key is not 32 bytes".into());
+    }
+    // The raw public key, what from_ed_components builds from base64.
+    Ok(DecodingKey::from_ed_der(&x))
 }
 
 /// ROCA (CVE-2017-15361): moduli made by a flawed Infineon generator are 65537^a mod M
