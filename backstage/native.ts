@@ -23,6 +23,9 @@ export type OidcVerifier = InstanceType<typeof native.OidcVerifier>;
 export type IdentityResolver = InstanceType<typeof native.IdentityResolver>;
 export type {
   VerifyOptions,
+  IssuerOptions,
+  IssuerStatus,
+  JwksFileStatus,
   IdentityOptions,
   Identity,
   Profile,

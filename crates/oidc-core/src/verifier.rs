@@ -68,6 +68,8 @@ impl Keys {
 
 struct Issuer {
     rules: ClaimRules,
+    /// The option the keys come from: `discovery`, `jwksUri`, `jwks` or `jwksFile`.
+    source: &'static str,
     allowed_domains: Vec<String>,
     keys: Keys,
     verified: AtomicU64,
@@ -116,6 +118,12 @@ impl Verifier {
             .into_iter()
             .enumerate()
             .map(|(i, IssuerConfig { rules, keys, allowed_domains })| {
+                let source = match &keys {
+                    KeySource::Discovery => "discovery",
+                    KeySource::JwksUri(_) => "jwksUri",
+                    KeySource::Inline(_) => "jwks",
+                    KeySource::File { .. } => "jwksFile",
+                };
                 let keys = match keys {
                     KeySource::Discovery => Keys::Fetched(key_store::shared(&rules.issuer, None)),
                     KeySource::JwksUri(uri) => Keys::Fetched(key_store::shared(&rules.issuer, Some(&uri))),
@@ -128,7 +136,7 @@ impl Verifier {
                         Keys::Pinned(pinned)
                     }
                 };
-                Ok(Issuer { rules, allowed_domains, keys, verified: AtomicU64::new(0), refused: AtomicU64::new(0) })
+                Ok(Issuer { rules, source, allowed_domains, keys, verified: AtomicU64::new(0), refused: AtomicU64::new(0) })
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(Verifier { issuers, listed, algorithms, clock_tolerance, cache: TokenCache::new(token_cache::CAPACITY) })
@@ -141,6 +149,11 @@ impl Verifier {
     /// The configured issuer string of an entry.
     pub fn issuer(&self, index: usize) -> Option<&str> {
         self.issuers.get(index).map(|i| i.rules.issuer.as_str())
+    }
+
+    /// Where the entry's keys come from: `discovery`, `jwksUri`, `jwks` or `jwksFile`.
+    pub fn key_source(&self, index: usize) -> Option<&'static str> {
+        self.issuers.get(index).map(|i| i.source)
     }
 
     /// The entry's `allowedDomains` (empty: the entry restricts nothing), for the identity
