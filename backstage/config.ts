@@ -138,7 +138,10 @@ function readIssuers(config: Config, fullKey: string): IssuerOptions[] {
     const entryKey = `${fullKey}.issuers[${index}]`;
     const unknown = entry.keys().find(key => !ISSUER_KEYS.includes(key));
     if (unknown !== undefined) {
-      throw new ConfigError(`${entryKey}.${unknown}`, `not an option of an issuers entry (known: ${ISSUER_KEYS.join(', ')})`);
+      throw new ConfigError(
+        `${entryKey}.${unknown}`,
+        `not an option of an issuers entry (known: ${ISSUER_KEYS.join(', ')})`,
+      );
     }
     const issuer = entry.getString('issuer');
     const first = seen.get(issuer);
@@ -146,7 +149,11 @@ function readIssuers(config: Config, fullKey: string): IssuerOptions[] {
       throw new ConfigError(`${entryKey}.issuer`, `repeats issuers[${first}].issuer: each issuer may be listed once`);
     }
     seen.set(issuer, index);
-    const options: IssuerOptions = { issuer, audience: readAudience(entry, entryKey), ...readKeySource(entry, entryKey) };
+    const options: IssuerOptions = {
+      issuer,
+      audience: readAudience(entry, entryKey),
+      ...readKeySource(entry, entryKey),
+    };
     const allowedDomains = readStringList(entry, 'allowedDomains', entryKey);
     if (allowedDomains !== undefined) options.allowedDomains = allowedDomains;
     return options;

@@ -42,13 +42,20 @@ const EMAIL_RESOLVERS = [
  * email-based resolvers, any of them can sign a token for jane@example.com and become Jane,
  * unless entries restrict their domains.
  */
-export function warnAboutSharedEmails(providerConfig: Config, fullKey: string, { issuers }: OidcProxyConfig, logger: LoggerService) {
+export function warnAboutSharedEmails(
+  providerConfig: Config,
+  fullKey: string,
+  { issuers }: OidcProxyConfig,
+  logger: LoggerService,
+) {
   if (issuers.length < 2 || issuers.some(issuer => issuer.allowedDomains.length > 0)) return;
   const byEmail = (providerConfig.getOptionalConfigArray('signIn.resolvers') ?? [])
     .filter(entry => {
       const resolver = entry.getOptionalString('resolver') ?? '';
       // A user name from a claim of its own is not an email decision.
-      return EMAIL_RESOLVERS.includes(resolver) && !(resolver === 'signInWithoutCatalogUser' && entry.has('userNameClaim'));
+      return (
+        EMAIL_RESOLVERS.includes(resolver) && !(resolver === 'signInWithoutCatalogUser' && entry.has('userNameClaim'))
+      );
     })
     .map(entry => entry.getString('resolver'));
   if (byEmail.length === 0) return;
