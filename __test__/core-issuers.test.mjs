@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OidcVerifier, validateOptions, verifyIdToken } from '../index.js';
 import { startIssuer } from './support/test-issuer.mjs';
+import { hostileCases, hostileContext } from './support/hostile-tokens.mjs';
 
 const codeOf = promise => promise.then(() => 'OK', e => e.code);
 
@@ -82,5 +83,33 @@ test('verifyIdToken keeps one verifier per issuers list, like any other options'
     assert.deepEqual(a.state.counts, { discovery: 1, jwks: 1 });
   } finally {
     await a.stop();
+  }
+});
+
+test('the hostile token catalogue is refused by a verifier of several issuers too, each with its code or as an unlisted iss', async () => {
+  const issuer = await startIssuer({ algs: ['RS256', 'ES256', 'ES384', 'EdDSA', 'PS256'] });
+  const other = await startIssuer();
+  try {
+    // Nothing listens on port 9: a jku/x5u fetch would fail, and none is made (hardening-tokens counts them).
+    const ctx = await hostileContext(issuer, 'http://127.0.0.1:9');
+    const verifier = new OidcVerifier({
+      issuers: [
+        { issuer: other.url, audience: 'backstage' },
+        { issuer: issuer.url, audience: 'backstage' },
+      ],
+    });
+    assert.equal((await verifier.verify(await issuer.sign())).iss, issuer.url);
+    let pickedFirst = 0;
+    for (const c of hostileCases()) {
+      const error = await verifier.verify(await c.token(ctx)).then(() => assert.fail(`${c.name}: accepted`), e => e);
+      // The entry is chosen before the signature: a token naming no listed issuer is refused for that first.
+      if (error.code !== c.code) {
+        assert.deepEqual([error.code, error.claim], ['ERR_JWT_CLAIM_VALIDATION_FAILED', 'iss'], `${c.source}: ${c.name}: ${error.message}`);
+        pickedFirst++;
+      }
+    }
+    assert.ok(pickedFirst < 10, `${pickedFirst} cases refused for their iss first`);
+  } finally {
+    await Promise.all([issuer.stop(), other.stop()]);
   }
 });

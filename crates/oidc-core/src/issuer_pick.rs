@@ -87,6 +87,14 @@ mod tests {
     }
 
     #[test]
+    fn deep_nesting_elsewhere_is_skipped_without_recursion() {
+        let payload = format!(r#"{{"x":{}{},"iss":"a"}}"#, "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(read(payload.as_bytes()).unwrap(), "a");
+        let deep_iss = format!(r#"{{"iss":{}{}}}"#, "[".repeat(10_000), "]".repeat(10_000));
+        assert_eq!(read(deep_iss.as_bytes()).unwrap_err().code, Code::JwtInvalid, "serde_json's depth limit, not a stack overflow");
+    }
+
+    #[test]
     fn refuses_missing_mistyped_duplicated_or_garbage() {
         for (payload, code, claim) in [
             (&br#"{"sub":"a"}"#[..], Code::JwtClaimValidationFailed, Some("iss")),
