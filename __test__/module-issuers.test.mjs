@@ -123,7 +123,9 @@ test('one issuer down: the other keeps signing in, the stopped one answers 503 a
     await eventually('the warm-up warning about the stopped issuer', () =>
       backend.logs.find(l => l.level === 'warn' && l.message.includes(`signing keys of ${b.issuer}`)),
     );
-    assert.ok(backend.logs.some(l => l.level === 'info' && l.message.includes(`signing keys of ${a.issuer} fetched`)));
+    await eventually('the warm-up of the running issuer', () =>
+      backend.logs.some(l => l.level === 'info' && l.message.includes(`signing keys of ${a.issuer} fetched`)),
+    );
     assert.equal(backend.logs.some(l => l.message.includes('lists 2 issuers')), false, 'entries restrict their domains: no warning');
 
     for (const user of ['alice', 'bob', 'alice']) {
