@@ -4,10 +4,12 @@
 // config mistakes stop start-up naming the keys, and config.d.ts declares the form.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { metrics } from '@opentelemetry/api';
-import { loadConfigSchema } from '@backstage/config-loader';
+import { loadConfig, loadConfigSchema } from '@backstage/config-loader';
 import { startOidcIssuer, OTHER_CLIENT_ID } from './support/oidc-issuer.mjs';
 import { startAuthBackend } from './support/auth-backend.mjs';
 
@@ -211,6 +213,21 @@ describe('config.d.ts declares issuers, jwks and jwksFile', () => {
     });
     validate({ issuer: 'https://a.example', audience: 'backstage', jwks, signIn });
     validate({ issuer: 'https://a.example', audience: 'backstage', jwksFile: '/etc/jwks/keys.json', signIn });
+  });
+
+  test("accepts the README's example of several issuers", async () => {
+    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('#### Several issuers, pinned keys'));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)[1];
+    assert.match(yaml, /issuers:/);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oidc-proxy-schema-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'app-config.yaml'), `app:\n  baseUrl: http://localhost:3000\n${yaml}`);
+      const { appConfigs } = await loadConfig({ configRoot: dir, configTargets: [{ path: path.join(dir, 'app-config.yaml') }] });
+      schema.process(appConfigs);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   const bad = {
