@@ -75,6 +75,22 @@ test('issuers() reports each entry; prefetchKeys(index) warms one issuer and not
   }
 });
 
+test('prefetchKeys() tries every issuer: one down is named and does not keep the other cold', async () => {
+  const [down, up] = [await startIssuer(), await startIssuer()];
+  await down.stop();
+  try {
+    const verifier = new OidcVerifier({ issuers: [{ issuer: down.url, audience: 'backstage' }, { issuer: up.url, audience: 'backstage' }] });
+    const error = await verifier.prefetchKeys().then(() => assert.fail('resolved'), e => e);
+    assert.equal(error.code, 'ERR_ISSUER_UNAVAILABLE');
+    assert.ok(error.message.startsWith(`${down.url}: `), error.message);
+    assert.deepEqual(up.state.counts, { discovery: 1, jwks: 1 });
+    await up.stop(); // held keys serve while it is down
+    assert.equal((await verifier.verify(await up.sign())).iss, up.url);
+  } finally {
+    await up.stop();
+  }
+});
+
 test('verifyIdToken keeps one verifier per issuers list, like any other options', async () => {
   const a = await startIssuer();
   try {

@@ -130,19 +130,20 @@ fn verify_on(env: &Env, verifier: &Arc<Verifier>, token: &Unknown<'_>) -> Result
     }
 }
 
-/// Warms the keys of one issuer, or of all (one after the other; the first failure is the
-/// answer, naming its issuer when there are several).
+/// Warms the keys of one issuer, or of all (each tried; the first failure is the answer,
+/// naming its issuer when there are several).
 fn prefetch_on(env: &Env, verifier: Arc<Verifier>, index: Option<usize>) -> Result<js::Raw> {
     let work = async move {
         let outcome = tokio::spawn(async move {
             let several = verifier.issuer_count() > 1;
+            let mut first_failure = Ok(());
             for i in index.map_or(0..verifier.issuer_count(), |i| i..i + 1) {
-                verifier.prefetch(i).await.map_err(|e| match several {
-                    true => Error { message: format!("{}: {}", verifier.issuer(i).unwrap_or_default(), e.message), ..e },
-                    false => e,
-                })?;
+                if let (Err(e), Ok(())) = (verifier.prefetch(i).await, &first_failure) {
+                    let message = if several { format!("{}: {}", verifier.issuer(i).unwrap_or_default(), e.message) } else { e.message };
+                    first_failure = Err(Error { message, ..e });
+                }
             }
-            Ok(())
+            first_failure
         })
         .await;
         Ok(outcome.unwrap_or_else(|_| Err(js::internal())))
