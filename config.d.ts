@@ -60,20 +60,78 @@ interface OidcProxySignInResolverEntry {
   namespace?: string;
 }
 
-/** The provider block, under either key. */
-interface OidcProxyProviderConfig {
+/** A JSON Web Key Set (RFC 7517 5), as an issuer publishes it. */
+interface OidcProxyJwks {
+  keys: Array<{ kty: string; [member: string]: unknown }>;
+}
+
+/** One trusted issuer under `issuers`. */
+interface OidcProxyIssuerEntry {
+  /** Must equal the `iss` claim of this issuer's tokens, byte for byte (a trailing slash counts). */
+  issuer: string;
+  /** This issuer's tokens must carry one of these in `aud`; other entries' audiences do not count for them. */
+  audience: string | string[];
+  /** This issuer's JWKS URL; skips discovery. Excludes jwks and jwksFile. */
+  jwksUri?: string;
+  /**
+   * Pinned keys: this issuer's JWKS, as an object or its JSON text (e.g. `${ISSUER_JWKS}`).
+   * No network call is made for this issuer. Excludes jwksUri and jwksFile.
+   */
+  jwks?: OidcProxyJwks | string;
+  /**
+   * Pinned keys: a JWKS file, relative to the backend's working directory, read again
+   * within about a second when its content changes. No network call is made for this
+   * issuer. Excludes jwksUri and jwks.
+   */
+  jwksFile?: string;
+  /**
+   * The email domains this issuer may vouch for (ASCII, exact, case-insensitive); an email
+   * of another domain from this issuer is refused, whatever the resolvers allow. Default:
+   * any, so every listed issuer is trusted for every email it asserts.
+   */
+  allowedDomains?: string[];
+}
+
+/** The provider block, under either key: one issuer, or `issuers`. */
+type OidcProxyProviderConfig = OidcProxySingleIssuerConfig | OidcProxySeveralIssuersConfig;
+
+interface OidcProxySingleIssuerConfig extends OidcProxyCommonConfig {
   /** Must equal the ID tokens' `iss` claim; discovery is `<issuer>/.well-known/openid-configuration`. */
   issuer: string;
   /** The tokens' `aud` must contain one of these (usually the proxy's OIDC client id). */
   audience: string | string[];
+  /** The issuer's JWKS URL; skips discovery. Excludes jwks and jwksFile. */
+  jwksUri?: string;
+  /**
+   * Pinned keys: the issuer's JWKS, as an object or its JSON text (e.g. `${ISSUER_JWKS}`).
+   * No network call is made to the issuer. Excludes jwksUri and jwksFile.
+   */
+  jwks?: OidcProxyJwks | string;
+  /**
+   * Pinned keys: a JWKS file, relative to the backend's working directory, read again
+   * within about a second when its content changes. No network call is made to the
+   * issuer. Excludes jwksUri and jwks.
+   */
+  jwksFile?: string;
+}
+
+interface OidcProxySeveralIssuersConfig extends OidcProxyCommonConfig {
+  /**
+   * Several trusted issuers, each with its own audience and keys; a token's `iss` chooses
+   * its entry. Replaces the top-level issuer, audience, jwksUri, jwks and jwksFile.
+   * @minItems 1
+   */
+  issuers: OidcProxyIssuerEntry[];
+}
+
+/** The options both forms share: they apply to every issuer. */
+interface OidcProxyCommonConfig {
   /**
    * The request header carrying the ID token, alone or as `Bearer <token>` (the scheme in
    * any letter case, one space). Case-insensitive; anything but `authorization`.
    * Default `x-oidc-id-token`.
    */
   oidcIdTokenHeader?: string;
-  /** The issuer's JWKS URL; skips discovery. */
-  jwksUri?: string;
   /** Accepted signature algorithms. Default: RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 EdDSA. */
   algorithms?: Array<'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'EdDSA'>;
   /**

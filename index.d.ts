@@ -56,11 +56,18 @@ export declare class OidcVerifier {
    */
   verificationId(token: string): number | null
   /**
-   * Fetches the issuer's discovery document and JWKS now. Resolves when keys are held;
-   * rejects with ERR_ISSUER_UNAVAILABLE otherwise. For start-up, where a failure should
-   * be logged, not fatal.
+   * Fetches the issuer's discovery document and JWKS now (of the issuer at `issuerIndex`
+   * in `issuers`, or of every issuer). Resolves when keys are held; rejects with
+   * ERR_ISSUER_UNAVAILABLE otherwise. Pinned keys are always held. For start-up, where a
+   * failure should be logged, not fatal.
    */
-  prefetchKeys(): Promise<void>
+  prefetchKeys(issuerIndex?: number): Promise<void>
+  /**
+   * Each configured issuer (one for the single-issuer form): where its keys come from,
+   * its `allowedDomains`, its verifications so far, and how its JWKS file stands. Cheap:
+   * a host may poll it (the module does, every second, to report a file gone bad).
+   */
+  issuers(): Array<IssuerStatus>
 }
 
 /** The identity rules of a sign-in's resolver entries, checked once. */
@@ -158,6 +165,55 @@ export interface IdentityOptions {
   requireEmailVerifiedClaim?: boolean
 }
 
+/** One entry of `VerifyOptions.issuers`. */
+export interface IssuerOptions {
+  /** Must equal the `iss` of this issuer's tokens, byte for byte (a trailing slash counts). */
+  issuer: string
+  /** This issuer's tokens must carry one of these in `aud`; other issuers' audiences do not count. */
+  audience: string | Array<string>
+  /** As `VerifyOptions.jwksUri`, for this issuer. */
+  jwksUri?: string
+  /** As `VerifyOptions.jwks`, for this issuer. */
+  jwks?: string | Record<string, unknown>
+  /** As `VerifyOptions.jwksFile`, for this issuer. */
+  jwksFile?: string
+  /**
+   * The email domains this issuer may vouch for (ASCII, exact, case-insensitive); empty
+   * or absent: any. Applied by the identity rules to tokens this issuer verified.
+   */
+  allowedDomains?: Array<string>
+}
+
+/** One configured issuer, in the order of the options (the single form is one entry). */
+export interface IssuerStatus {
+  issuer: string
+  /** Where its keys come from: `discovery`, `jwksUri`, `jwks` or `jwksFile`. */
+  keys: 'discovery' | 'jwksUri' | 'jwks' | 'jwksFile'
+  /** The entry's `allowedDomains`; empty: it may vouch for any email. */
+  allowedDomains: Array<string>
+  /** Tokens of this issuer verified (cache hits included), since the verifier was built. */
+  verified: number
+  /** Tokens refused once this issuer was chosen by their `iss`. */
+  refused: number
+  /** For `keys: 'jwksFile'`. */
+  jwksFile?: JwksFileStatus
+}
+
+/** A JWKS file as last polled. */
+export interface JwksFileStatus {
+  /** The path as configured. */
+  path: string
+  /**
+   * Why the file's current content is not in use (the last good keys keep serving);
+   * absent while it is in use.
+   */
+  problem?: string
+  /** Times the file went from good to bad: report each episode once. */
+  badEpisodes: number
+  /** Times a changed, good content replaced the keys. */
+  reloads: number
+}
+
 /** Fetches the keys for these options now (see `OidcVerifier.prefetchKeys`). */
 export declare function prefetchKeys(options: VerifyOptions): Promise<void>
 
@@ -237,14 +293,38 @@ export declare function validateOptions(options: VerifyOptions): void
  */
 export declare function verifyIdToken(token: string, options: VerifyOptions): Promise<Record<string, unknown>>
 
-/** Options of `verifyIdToken`, `validateOptions`, `prefetchKeys` and `new OidcVerifier`. */
+/**
+ * Options of `verifyIdToken`, `validateOptions`, `prefetchKeys` and `new OidcVerifier`:
+ * either one issuer (`issuer`, `audience`, and optionally its keys) or `issuers`, a list.
+ */
 export interface VerifyOptions {
-  /** Must equal the token's `iss`; discovery reads `${issuer}/.well-known/openid-configuration`. */
-  issuer: string
-  /** The token's `aud` must contain one of these. */
-  audience: string | Array<string>
+  /**
+   * Must equal the token's `iss`; discovery reads `${issuer}/.well-known/openid-configuration`.
+   * Required unless `issuers` is given.
+   */
+  issuer?: string
+  /** The token's `aud` must contain one of these. Required unless `issuers` is given. */
+  audience?: string | Array<string>
   /** The issuer's JWKS URL; skips discovery. */
   jwksUri?: string
+  /**
+   * Pinned keys: the issuer's JWKS, as an object or as JSON text. No network call is
+   * made for this issuer. Excludes `jwksUri` and `jwksFile`.
+   */
+  jwks?: string | Record<string, unknown>
+  /**
+   * Pinned keys: a JWKS file (relative to the working directory), read again whenever
+   * its content changes (polled about 4 times a second; a bad new content keeps the
+   * last good keys, see `OidcVerifier.issuers()`). No network call is made for this
+   * issuer. Excludes `jwksUri` and `jwks`.
+   */
+  jwksFile?: string
+  /**
+   * Several trusted issuers, each with its own audience and keys; the token's `iss`
+   * (compared byte for byte) chooses one. Excludes the top-level `issuer`, `audience`,
+   * `jwksUri`, `jwks` and `jwksFile`.
+   */
+  issuers?: Array<IssuerOptions>
   /** Allowed `alg` values. Default: RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 EdDSA. */
   algorithms?: Array<string>
   /** Seconds of clock skew allowed on exp, nbf and iat. Default 30, at most 60. */

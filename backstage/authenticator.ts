@@ -102,7 +102,7 @@ export function createOidcProxyAuthenticator(
         if (isNativeError(error) && error.code === 'ERR_ISSUER_UNAVAILABLE') warnIssuerTrouble(error);
         throw verificationError(error, config.header);
       }
-      recordVerification('ok');
+      recordVerification('ok', signIn.issuer);
       const { claims } = signIn;
       return {
         result: { claims, requireEmailVerifiedClaim: config.requireEmailVerifiedClaim, signIn },

@@ -22,7 +22,7 @@ export {
   type OidcProxySignInResolverFactory,
 } from './resolvers';
 export { createOidcProxyProviderFactory, type OidcProxyProviderFactoryOptions } from './provider';
-export { readOidcProxyConfig, DEFAULT_HEADER, type OidcProxyConfig } from './config';
+export { readOidcProxyConfig, DEFAULT_HEADER, type OidcProxyConfig, type OidcProxyIssuer } from './config';
 export { findProviderKey, PROVIDER_ID, PROVIDER_ID_ALIAS } from './alias';
 export {
   OidcVerifier,
@@ -38,6 +38,9 @@ export {
   isNativeError,
   type NativeError,
   type VerifyOptions,
+  type IssuerOptions,
+  type IssuerStatus,
+  type JwksFileStatus,
   type IdentityOptions,
   type Identity,
   type Profile,

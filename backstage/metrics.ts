@@ -1,7 +1,7 @@
 // Metrics through @opentelemetry/api, as Backstage's own plugins record them: whatever
 // MeterProvider the backend registers (e.g. the Prometheus exporter) receives them.
 import { metrics, type Counter } from '@opentelemetry/api';
-import { cacheStats } from './native';
+import { cacheStats, type OidcVerifier } from './native';
 
 const METER_NAME = '@backstage/plugin-auth-backend-module-oidc-proxy-provider';
 
@@ -11,6 +11,8 @@ interface Instruments {
 }
 
 let instruments: Instruments | undefined;
+/** The verifiers whose per-issuer counts are exported (one per configured provider). */
+const observed = new Set<OidcVerifier>();
 
 // Created on first use, not at import: OpenTelemetry's metrics API has no proxy provider,
 // so a meter taken before the backend registers its MeterProvider would stay a no-op.
@@ -48,16 +50,38 @@ function get(): Instruments {
     result.observe(s.tokenCacheHit ?? 0, { cache: 'token', result: 'hit' });
     result.observe(s.tokenCacheMiss ?? 0, { cache: 'token', result: 'miss' });
   });
+  // Per issuer: the native verifier counts each token against the issuer its `iss` chose
+  // (a token naming no configured issuer is counted in `verifications` only).
+  const byIssuer = meter.createObservableCounter('auth.oidc_proxy.issuer_verifications', {
+    description: 'ID token verifications by configured issuer and result (ok, refused)',
+  });
+  byIssuer.addCallback(result => {
+    for (const verifier of observed) {
+      for (const { issuer, verified, refused } of verifier.issuers()) {
+        result.observe(verified, { issuer, result: 'ok' });
+        result.observe(refused, { issuer, result: 'refused' });
+      }
+    }
+  });
   return instruments;
 }
 
-/** `outcome` is 'ok' or a native error code: a bounded set, safe as an attribute. */
-export function recordVerification(outcome: string) {
-  get().verifications.add(1, { outcome });
+/**
+ * `outcome` is 'ok' or a native error code: a bounded set, safe as an attribute. `issuer`, when
+ * known, is a configured issuer (never an unverified `iss`): also a bounded set.
+ */
+export function recordVerification(outcome: string, issuer?: string) {
+  get().verifications.add(1, issuer === undefined ? { outcome } : { outcome, issuer });
 }
 
 export function recordSignIn(outcome: string) {
   get().signIns.add(1, { outcome });
+}
+
+/** Exports this verifier's counts by issuer until the returned function is called. */
+export function observeIssuers(verifier: OidcVerifier): () => void {
+  observed.add(verifier);
+  return () => observed.delete(verifier);
 }
 
 /** Creates the instruments now, so the native counters are exported from start-up on. */

@@ -2,17 +2,13 @@
 import { coreServices, createBackendModule, type LoggerService } from '@backstage/backend-plugin-api';
 import { authProvidersExtensionPoint } from '@backstage/plugin-auth-node';
 import type { Config } from '@backstage/config';
-import { readOidcProxyConfig, type OidcProxyConfig } from './config';
+import { readOidcProxyConfig } from './config';
 import { findProviderKey, aliasRoute, aliasNotice, PROVIDER_ID, PROVIDER_ID_ALIAS } from './alias';
 import { createOidcProxyAuthenticator } from './authenticator';
 import { readSignIn, type OidcProxySignIn } from './resolvers';
 import { createOidcProxyProviderFactory } from './provider';
-import { initMetrics } from './metrics';
-
-function describe(fullKey: string, { verify, header }: OidcProxyConfig) {
-  const audience = Array.isArray(verify.audience) ? verify.audience.join(', ') : verify.audience;
-  return `oidcProxy: configured from '${fullKey}' (issuer ${verify.issuer}, audience ${audience}, ID token header ${header})`;
-}
+import { initMetrics, observeIssuers } from './metrics';
+import { logIssuers, reportJwksFiles, warmKeys, warnAboutSharedEmails } from './issuers';
 
 /** Resolvers that, without allowedDomains, let any address the issuer vouches for in. */
 const OPEN_WITHOUT_DOMAINS: Record<string, string> = {
@@ -39,18 +35,6 @@ function logNaming({ rules, names }: OidcProxySignIn, fullKey: string, logger: L
   });
 }
 
-// Warms the native key cache without holding up start-up: an issuer that is down now
-// must not keep Backstage from starting, it only means 503s until it is back.
-function warmKeys({ verify, verifier }: OidcProxyConfig, logger: LoggerService) {
-  verifier.prefetchKeys().then(
-    () => logger.info(`oidcProxy: signing keys of ${verify.issuer} fetched`),
-    error =>
-      logger.warn(
-        `oidcProxy: could not fetch the signing keys of ${verify.issuer} at start-up (${error?.code ?? 'error'}): ${error?.message ?? error}; sign-ins answer 503 until the issuer is reachable, then recover by themselves`,
-      ),
-  );
-}
-
 /** The `oidcProxy` auth provider module; install with `backend.add(import('<this package>'))`. */
 export const authModuleOidcProxyProvider = createBackendModule({
   pluginId: 'auth',
@@ -62,8 +46,9 @@ export const authModuleOidcProxyProvider = createBackendModule({
         config: coreServices.rootConfig,
         logger: coreServices.logger,
         httpRouter: coreServices.httpRouter,
+        lifecycle: coreServices.lifecycle,
       },
-      async init({ providers, config, logger, httpRouter }) {
+      async init({ providers, config, logger, httpRouter, lifecycle }) {
         // The block is read once, here: any problem fails start-up with the key named, and
         // the result is what the provider runs with.
         const key = findProviderKey(config);
@@ -72,10 +57,17 @@ export const authModuleOidcProxyProvider = createBackendModule({
         const parsed = readOidcProxyConfig(providerConfig, fullKey);
         const signIn = readSignIn(providerConfig, fullKey, undefined, parsed.requireEmailVerifiedClaim);
 
-        logger.info(describe(fullKey, parsed));
+        logIssuers(fullKey, parsed, logger);
         logNaming(signIn, fullKey, logger);
         warnAboutOpenSignIn(providerConfig, fullKey, logger);
+        warnAboutSharedEmails(providerConfig, fullKey, parsed, logger);
         initMetrics();
+        const stopObserving = observeIssuers(parsed.verifier);
+        const stopReporting = reportJwksFiles(parsed, logger);
+        lifecycle.addShutdownHook(() => {
+          stopReporting();
+          stopObserving();
+        });
 
         const authenticator = createOidcProxyAuthenticator({ logger, config: parsed, rules: signIn.rules });
         const factory = createOidcProxyProviderFactory({

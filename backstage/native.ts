@@ -25,6 +25,9 @@ export type IdentityResolver = InstanceType<typeof native.IdentityResolver>;
 export type SignInRules = InstanceType<typeof native.SignInRules>;
 export type {
   VerifyOptions,
+  IssuerOptions,
+  IssuerStatus,
+  JwksFileStatus,
   IdentityOptions,
   Identity,
   Profile,

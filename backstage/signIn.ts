@@ -39,6 +39,8 @@ export interface EntryResult {
 export interface SignInResult {
   /** The verifier's id of this verification (the sign-in cache's key), null when not kept. */
   id: number | null;
+  /** The configured issuer that verified the token. */
+  issuer: string;
   claims: Record<string, unknown>;
   profile: { email?: string | null; displayName?: string | null; picture?: string | null };
   resolvers: EntryResult[];

@@ -7,6 +7,7 @@
 //! an abort.
 
 mod identity;
+mod issuers;
 mod js;
 mod options;
 mod sign_in;
@@ -21,7 +22,8 @@ use std::sync::{Arc, Mutex};
 pub use identity::{
     resolve_email, resolve_identity, resolve_profile, validate_identity_options, CheckedEmail, Identity, IdentityResolver, Profile,
 };
-pub use options::{IdentityOptions, VerifyOptions};
+pub use issuers::{IssuerStatus, JwksFileStatus};
+pub use options::{IdentityOptions, IssuerOptions, VerifyOptions};
 pub use sign_in::{SignInResolverRules, SignInRules, SignInRulesOptions};
 
 /// Every error code this package throws or rejects with, as the `code` of the Error.
@@ -106,10 +108,11 @@ pub fn error_codes() -> Vec<&'static str> {
 fn verify_off_thread(env: &Env, verifier: Arc<Verifier>, token: String) -> Result<js::Raw> {
     let work = async move {
         let outcome = tokio::spawn(async move {
-            match verifier.verify_held(&token) {
+            let outcome = match verifier.verify_held(&token) {
                 Some(outcome) => outcome,
                 None => verifier.verify_waiting(&token).await,
-            }
+            };
+            outcome.map(|verified| verified.claims_json)
         })
         .await;
         Ok(outcome.unwrap_or_else(|_| Err(js::internal())))
@@ -123,7 +126,7 @@ fn verify_on(env: &Env, verifier: &Arc<Verifier>, token: &Unknown<'_>) -> Result
         return js::settled(env, Err(Error::new(Code::JwsInvalid, "the token is not a string")));
     };
     match catch_unwind(AssertUnwindSafe(|| verifier.cached(&token))) {
-        Ok(Some(outcome)) => js::settled(env, outcome),
+        Ok(Some(outcome)) => js::settled(env, outcome.map(|verified| verified.claims_json)),
         Err(_) => js::settled(env, Err(js::internal())),
         Ok(None) => verify_off_thread(env, Arc::clone(verifier), token),
     }
@@ -142,7 +145,7 @@ fn sign_in_on(
     };
     let token = header::token_from_header(&value).to_owned();
     let at_once = catch_unwind(AssertUnwindSafe(|| {
-        verifier.cached(&token).map(|outcome| outcome.and_then(|claims| sign_in::result(verifier, &token, &claims, rules)))
+        verifier.cached(&token).map(|outcome| outcome.and_then(|verified| sign_in::result(verifier, &token, &verified, rules)))
     }));
     match at_once {
         Ok(Some(outcome)) => js::settled(env, outcome),
@@ -151,11 +154,11 @@ fn sign_in_on(
             let (verifier, rules) = (Arc::clone(verifier), Arc::clone(rules));
             let work = async move {
                 let outcome = tokio::spawn(async move {
-                    let claims = match verifier.verify_held(&token) {
+                    let verified = match verifier.verify_held(&token) {
                         Some(outcome) => outcome,
                         None => verifier.verify_waiting(&token).await,
                     }?;
-                    sign_in::result(&verifier, &token, &claims, &rules)
+                    sign_in::result(&verifier, &token, &verified, &rules)
                 })
                 .await;
                 Ok(outcome.unwrap_or_else(|_| Err(js::internal())))
@@ -166,9 +169,22 @@ fn sign_in_on(
     }
 }
 
-fn prefetch_on(env: &Env, verifier: Arc<Verifier>) -> Result<js::Raw> {
+/// Warms the keys of one issuer, or of all (each tried; the first failure is the answer,
+/// naming its issuer when there are several).
+fn prefetch_on(env: &Env, verifier: Arc<Verifier>, index: Option<usize>) -> Result<js::Raw> {
     let work = async move {
-        let outcome = tokio::spawn(async move { verifier.store().prefetch().await.map(|_| ()) }).await;
+        let outcome = tokio::spawn(async move {
+            let several = verifier.issuer_count() > 1;
+            let mut first_failure = Ok(());
+            for i in index.map_or(0..verifier.issuer_count(), |i| i..i + 1) {
+                if let (Err(e), Ok(())) = (verifier.prefetch(i).await, &first_failure) {
+                    let message = if several { format!("{}: {}", verifier.issuer(i).unwrap_or_default(), e.message) } else { e.message };
+                    first_failure = Err(Error { message, ..e });
+                }
+            }
+            first_failure
+        })
+        .await;
         Ok(outcome.unwrap_or_else(|_| Err(js::internal())))
     };
     let promise = env.spawn_future_with_callback(work, js::unit_or_error)?;
@@ -221,12 +237,26 @@ impl OidcVerifier {
         self.inner.verified_before(&token).map(|(_, id)| id as f64)
     }
 
-    /// Fetches the issuer's discovery document and JWKS now. Resolves when keys are held;
-    /// rejects with ERR_ISSUER_UNAVAILABLE otherwise. For start-up, where a failure should
-    /// be logged, not fatal.
-    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
-    pub fn prefetch_keys(&self, env: Env) -> Result<js::Raw> {
-        prefetch_on(&env, Arc::clone(&self.inner))
+    /// Fetches the issuer's discovery document and JWKS now (of the issuer at `issuerIndex`
+    /// in `issuers`, or of every issuer). Resolves when keys are held; rejects with
+    /// ERR_ISSUER_UNAVAILABLE otherwise. Pinned keys are always held. For start-up, where a
+    /// failure should be logged, not fatal.
+    #[napi(catch_unwind, ts_args_type = "issuerIndex?: number", ts_return_type = "Promise<void>")]
+    pub fn prefetch_keys(&self, env: Env, issuer_index: Option<u32>) -> Result<js::Raw> {
+        match issuer_index.map(|i| i as usize) {
+            Some(i) if i >= self.inner.issuer_count() => {
+                js::settled_unit(&env, Err(Error::option("issuerIndex", "names no configured issuer")))
+            }
+            index => prefetch_on(&env, Arc::clone(&self.inner), index),
+        }
+    }
+
+    /// Each configured issuer (one for the single-issuer form): where its keys come from,
+    /// its `allowedDomains`, its verifications so far, and how its JWKS file stands. Cheap:
+    /// a host may poll it (the module does, every second, to report a file gone bad).
+    #[napi(catch_unwind)]
+    pub fn issuers(&self) -> Vec<IssuerStatus> {
+        issuers::statuses(&self.inner)
     }
 }
 
@@ -265,7 +295,7 @@ pub fn verify_id_token(env: Env, token: Unknown<'_>, options: Unknown<'_>) -> Re
 #[napi(catch_unwind, ts_args_type = "options: VerifyOptions", ts_return_type = "Promise<void>")]
 pub fn prefetch_keys(env: Env, options: Unknown<'_>) -> Result<js::Raw> {
     match verifier_for(&env, &options) {
-        Ok(verifier) => prefetch_on(&env, verifier),
+        Ok(verifier) => prefetch_on(&env, verifier, None),
         Err(e) => js::settled_unit(&env, Err(e)),
     }
 }

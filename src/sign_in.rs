@@ -6,6 +6,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use oidc_proxy_core::identity::IdentityOptions;
 use oidc_proxy_core::sign_in::{self, Lookup, ResolverRules};
+use oidc_proxy_core::verifier::Verified;
 use oidc_proxy_core::{Error, Verifier};
 use std::sync::Arc;
 
@@ -109,10 +110,12 @@ impl SignInRules {
     }
 }
 
-/// The sign-in result of a verified token: `{"id", "claims", "profile", "resolvers", "groupsLeftOut"}`.
+/// The sign-in result of a verified token: `{"id", "issuer", "claims", "profile", "resolvers", "groupsLeftOut"}`.
 /// `id` is the verifier's id of its kept verification (see `verificationId`).
-pub fn result(verifier: &Verifier, token: &str, claims: &str, rules: &sign_in::SignInRules) -> std::result::Result<Arc<str>, Error> {
+/// The email rules see the `allowedDomains` of the issuer that verified the token.
+pub fn result(verifier: &Verifier, token: &str, verified: &Verified, rules: &sign_in::SignInRules) -> std::result::Result<Arc<str>, Error> {
     let id = verifier.verified_before(token).map_or_else(|| "null".to_owned(), |(_, id)| id.to_string());
-    let rest = rules.evaluate(claims, &[])?;
-    Ok(Arc::from(format!("{{\"id\":{id},{}", &rest[1..])))
+    let rest = rules.evaluate(&verified.claims_json, verifier.issuer_allowed_domains(verified.issuer_index))?;
+    let issuer = serde_json::Value::from(verifier.issuer(verified.issuer_index).unwrap_or_default());
+    Ok(Arc::from(format!("{{\"id\":{id},\"issuer\":{issuer},{}", &rest[1..])))
 }

@@ -83,7 +83,12 @@ pub fn parse_jws(token: &str) -> Result<Jws<'_>> {
 
 /// An ID token: the JWS layer, then the payload as a JSON object.
 pub fn parse(token: &str) -> Result<Token<'_>> {
-    let Jws { alg, kid, signing_input, signature, payload } = parse_jws(token)?;
+    read_payload(parse_jws(token)?)
+}
+
+/// The payload of a JWS as a JSON object.
+pub fn read_payload(jws: Jws<'_>) -> Result<Token<'_>> {
+    let Jws { alg, kid, signing_input, signature, payload } = jws;
     let claims = json_object::parse(&payload).map_err(|why| Error::new(Code::JwtInvalid, format!("the payload {why}")))?;
     // from_utf8 cannot fail: serde_json accepted the bytes as JSON text.
     let payload_json = String::from_utf8(payload).map_err(|_| Error::new(Code::JwtInvalid, "the payload is not UTF-8"))?;

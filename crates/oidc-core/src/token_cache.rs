@@ -27,8 +27,17 @@ pub struct Entry {
     /// Set by `insert`: names this verification of the token while the entry lives.
     pub id: u64,
     pub claims_json: Arc<str>,
+    /// Which configured issuer verified the token, so a hit reports it too.
+    pub issuer_index: usize,
     pub lifetime: Lifetime,
     pub key_fingerprint: u64,
+}
+
+/// What a lookup found: the claims, the issuer that verified them, the entry's id.
+pub struct Hit {
+    pub claims_json: Arc<str>,
+    pub issuer_index: usize,
+    pub id: u64,
 }
 
 #[derive(Default)]
@@ -59,9 +68,8 @@ impl TokenCache {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The cached claims and the entry's id if `usable` accepts the entry; an entry it
-    /// refuses is dropped.
-    pub fn get(&self, token: &str, usable: impl FnOnce(&Entry) -> bool) -> Option<(Arc<str>, u64)> {
+    /// The entry if `usable` accepts it; an entry it refuses is dropped.
+    pub fn get(&self, token: &str, usable: impl FnOnce(&Entry) -> bool) -> Option<Hit> {
         let slot = self.slot(token);
         let mut inner = self.lock();
         let (held, entry) = inner.entries.get(&slot)?;
@@ -69,7 +77,7 @@ impl TokenCache {
             return None;
         }
         if usable(entry) {
-            return Some((Arc::clone(&entry.claims_json), entry.id));
+            return Some(Hit { claims_json: Arc::clone(&entry.claims_json), issuer_index: entry.issuer_index, id: entry.id });
         }
         inner.entries.remove(&slot);
         None
@@ -110,7 +118,7 @@ mod tests {
     use super::*;
 
     fn entry(fp: u64) -> Entry {
-        Entry { id: 0, claims_json: Arc::from("{}"), lifetime: Lifetime { exp: 10.0, nbf: None }, key_fingerprint: fp }
+        Entry { id: 0, claims_json: Arc::from("{}"), issuer_index: 0, lifetime: Lifetime { exp: 10.0, nbf: None }, key_fingerprint: fp }
     }
 
     #[test]
@@ -140,13 +148,20 @@ mod tests {
     fn a_token_verified_anew_gets_a_new_id() {
         let cache = TokenCache::new(10);
         cache.insert("a", entry(1));
-        let (_, first) = cache.get("a", |_| true).unwrap();
-        assert_eq!(cache.get("a", |_| true).unwrap().1, first, "the same verification keeps its id");
+        let first = cache.get("a", |_| true).unwrap().id;
+        assert_eq!(cache.get("a", |_| true).unwrap().id, first, "the same verification keeps its id");
         cache.get("a", |_| false);
         cache.insert("a", entry(1));
-        assert_ne!(cache.get("a", |_| true).unwrap().1, first);
+        assert_ne!(cache.get("a", |_| true).unwrap().id, first);
         cache.insert("b", entry(1));
-        assert_ne!(cache.get("b", |_| true).unwrap().1, cache.get("a", |_| true).unwrap().1);
+        assert_ne!(cache.get("b", |_| true).unwrap().id, cache.get("a", |_| true).unwrap().id);
+    }
+
+    #[test]
+    fn a_hit_reports_the_issuer_that_verified() {
+        let cache = TokenCache::new(10);
+        cache.insert("a", Entry { issuer_index: 2, ..entry(1) });
+        assert_eq!(cache.get("a", |e| e.issuer_index == 2).unwrap().issuer_index, 2);
     }
 
     #[test]
