@@ -43,25 +43,12 @@ export function profileFromClaims(claims: Record<string, unknown>, requireEmailV
   return profile;
 }
 
-const WARN_INTERVAL_MS = 60_000;
-
 /**
- * The authenticator, with an optional logger for issuer trouble (a warning at most once a
- * minute: an outage would otherwise log once per request), and optionally the provider
- * config already read at start-up (else it reads the block Backstage passes it).
+ * The authenticator, optionally with the provider config already read at start-up (else it
+ * reads the block Backstage passes it). Refusals, an unreachable issuer's 503 included, are
+ * logged by the provider (refusals.ts); `logger` is accepted for compatibility.
  */
 export function createOidcProxyAuthenticator(options: { logger?: LoggerService; config?: OidcProxyConfig } = {}) {
-  let lastWarning = 0;
-  const warnIssuerTrouble = (error: unknown) => {
-    const now = Date.now();
-    if (!options.logger || now - lastWarning < WARN_INTERVAL_MS) return;
-    lastWarning = now;
-    const message = error instanceof Error ? error.message : String(error);
-    options.logger.warn(
-      `oidcProxy: cannot fetch the issuer's signing keys, answering 503 until it recovers: ${message}`,
-    );
-  };
-
   return createProxyAuthenticator<OidcProxyConfig, OidcProxyResult, OidcProxyProviderInfo>({
     defaultProfileTransform: async result => ({
       profile: profileFromClaims(result.claims, result.requireEmailVerifiedClaim),
@@ -85,7 +72,6 @@ export function createOidcProxyAuthenticator(options: { logger?: LoggerService; 
         claims = await verifier.verify(token);
       } catch (error) {
         recordVerification(isNativeError(error) ? error.code : 'ERR_UNKNOWN');
-        if (isNativeError(error) && error.code === 'ERR_ISSUER_UNAVAILABLE') warnIssuerTrouble(error);
         throw verificationError(error, header);
       }
       recordVerification('ok');

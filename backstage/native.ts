@@ -18,6 +18,9 @@ export const {
   cacheStats,
   validateOptions,
   validateIdentityOptions,
+  inspectToken,
+  decodeToken,
+  diagnoseIssuer,
 } = native;
 export type OidcVerifier = InstanceType<typeof native.OidcVerifier>;
 export type IdentityResolver = InstanceType<typeof native.IdentityResolver>;
@@ -29,6 +32,9 @@ export type {
   CheckedEmail,
   CacheStats,
   ErrorCode,
+  TokenSummary,
+  DecodedToken,
+  IssuerCheck,
 } from '../index.js';
 
 /** Every error the native functions throw or reject with carries a stable `code`. */

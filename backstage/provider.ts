@@ -11,6 +11,7 @@ import { readOidcProxyConfig, type OidcProxyConfig } from './config';
 import { oidcProxySignInResolvers, readSignInResolver, type OidcProxySignInResolverFactory } from './resolvers';
 import { SignInCache, type RefreshBody } from './signInCache';
 import { recordSignIn, recordVerification } from './metrics';
+import { RefusalLog } from './refusals';
 
 export interface OidcProxyProviderFactoryOptions {
   /** The provider block as read at start-up; default: read from the block Backstage passes. */
@@ -44,6 +45,7 @@ export function createOidcProxyProviderFactory(options: OidcProxyProviderFactory
       options.signInResolver ??
       readSignInResolver(ctx.config, fullKey, options.signInResolverFactories ?? oidcProxySignInResolvers);
     const cache = new SignInCache(config.signInCacheMaxAgeSeconds * 1000);
+    const refusals = new RefusalLog(ctx.logger, ctx.providerId);
     const handlers = createProxyAuthProviderFactory<OidcProxyResult>({ authenticator, signInResolver: resolver })(ctx);
     const refresh = handlers.refresh!.bind(handlers);
     // Entries are keyed by the verifier's id for its verification of the token: only a token
@@ -72,6 +74,7 @@ export function createOidcProxyProviderFactory(options: OidcProxyProviderFactory
           if ((error as Error)?.name === 'AuthenticationError' && key !== undefined) cache.delete(key);
           // Error names are a small fixed set (AuthenticationError, NotAllowedError, ...).
           recordSignIn((error as Error)?.name ?? 'Error');
+          refusals.refused(error, req.get(config.header));
           throw error;
         }
       },

@@ -21,6 +21,7 @@ import {
 } from './native';
 import { identityError } from './errors';
 import type { OidcProxyResult } from './authenticator';
+import { hidden, ERR_SIGN_IN_NO_USER } from './refusals';
 
 const domains = z.array(z.string().min(1)).optional();
 const name = z.string().min(1).optional();
@@ -212,16 +213,25 @@ export function readSignInResolver(
   });
 
   return async (info, ctx) => {
-    for (const resolver of resolvers) {
+    // Which resolver refused, and why, goes on the error (refusal log, CLI); never a claim value.
+    const tried: string[] = [];
+    for (const [index, resolver] of resolvers.entries()) {
+      const which = `${fullKey}.signIn.resolvers[${index}] (${entries[index].getString('resolver')})`;
       try {
         return await resolver(info, ctx);
       } catch (error) {
-        if ((error as Error)?.name === 'NotFoundError') continue;
+        if ((error as Error)?.name === 'NotFoundError') {
+          tried.push(`${which}: ${(error as Error).message}`);
+          continue;
+        }
+        if (error instanceof Error) hidden(error, 'resolver', which);
         throw error;
       }
     }
-    throw new NotAllowedError(
+    const refusal = new NotAllowedError(
       'Sign-in refused: no configured sign-in resolver matched this user (no matching User entity in the catalog, and no resolver allows sign-in without one)',
     );
+    hidden(refusal, 'resolver', tried.join('; '));
+    throw Object.assign(refusal, { code: ERR_SIGN_IN_NO_USER });
   };
 }

@@ -6,7 +6,9 @@
 //! and any key fetch stay off the event loop. A panic in either becomes ERR_INTERNAL, never
 //! an abort.
 
+mod doctor;
 mod identity;
+mod inspect;
 mod js;
 mod options;
 
@@ -20,6 +22,8 @@ use std::sync::{Arc, Mutex};
 pub use identity::{
     resolve_email, resolve_identity, resolve_profile, validate_identity_options, CheckedEmail, Identity, IdentityResolver, Profile,
 };
+pub use doctor::{diagnose_issuer, IssuerCheck};
+pub use inspect::{decode_token, inspect_token, DecodedToken, TokenSummary};
 pub use options::{IdentityOptions, VerifyOptions};
 
 /// Every error code this package throws or rejects with, as the `code` of the Error.

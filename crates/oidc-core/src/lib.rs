@@ -8,13 +8,17 @@
 //! - [`claims`] holds the ID token claim rules, [`options`] the verifier's options;
 //! - [`verifier`] puts those together, with a verified-token cache ([`token_cache`]);
 //! - [`identity`] derives the Backstage user from verified claims;
+//! - [`inspect`] reads a token unverified, for logs and the CLI's `decode`; [`doctor`]
+//!   checks an issuer as the verifier will use it;
 //! - [`error`] carries the stable error codes, [`stats`] the process-wide counters.
 
 pub mod base64url;
 pub mod claims;
+pub mod doctor;
 pub mod error;
 pub mod fetch;
 pub mod identity;
+pub mod inspect;
 pub mod json_object;
 pub mod jwks;
 pub mod key_store;
