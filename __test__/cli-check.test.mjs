@@ -79,8 +79,8 @@ test('resolvers that need the catalog say what they would look up', async () => 
   const token = await idp.login('alice');
   const text = await runCli(['check', '--config', file, token]);
   assert.equal(text.code, 0, text.stdout);
-  assert.match(text.stdout, /· catalog: would look up \{"filter":\{"spec\.profile\.email":"alice@example\.com"\}\} in the catalog/);
-  assert.match(text.stdout, /· catalog: would look up \{"annotations":\{"openid\.net\/iss":"http:[^"]+","openid\.net\/sub":"sub-alice"\}\}/);
+  assert.match(text.stdout, /· catalog: emailMatchingUserEntityProfileEmail would look up \{"filter":\{"spec\.profile\.email":"alice@example\.com"\}\} in the catalog/);
+  assert.match(text.stdout, /· catalog: idMatchingUserEntityAnnotation would look up \{"annotations":\{"openid\.net\/iss":"http:[^"]+","openid\.net\/sub":"sub-alice"\}\}/);
   assert.match(text.stdout, /! sign-in: depends on the catalog/);
   const { json } = await runCliJson(['check', '--config', file, token]);
   assert.equal(json.outcome, 'needs-catalog');

@@ -3,9 +3,10 @@
 // authenticator, the resolver chain), so it stays right when their internals change.
 import type { Request } from 'express';
 import { NotFoundError } from '@backstage/errors';
-import type { AuthResolverContext, BackstageSignInResult } from '@backstage/plugin-auth-node';
+import type { AuthResolverContext, BackstageSignInResult, SignInInfo } from '@backstage/plugin-auth-node';
 import { createOidcProxyAuthenticator, profileFromClaims, type OidcProxyResult } from '../authenticator';
 import { decodeToken } from '../native';
+import { oidcProxySignInResolvers, type OidcProxySignInResolverFactory } from '../resolvers';
 import type { RefusalError } from '../refusals';
 import { parseArgs, UsageError } from './args';
 import { loadProvider, type LoadedProvider } from './load-config';
@@ -75,14 +76,14 @@ function requestWith(header: string, token: string): Request {
 }
 
 interface Outcome {
-  issued?: { userEntityRef: string; ownershipEntityRefs: string[] };
+  issued?: { userEntityRef: string; ownershipEntityRefs: string[]; resolver: string };
   lookups: string[];
 }
 
-/** A sign-in context without a catalog: reports what the resolvers ask for. */
-function cliContext(out: Output, outcome: Outcome): AuthResolverContext {
+/** A sign-in context without a catalog, for resolver `name`: reports what it asks for. */
+function cliContext(out: Output, outcome: Outcome, name: string): AuthResolverContext {
   const lookup = (query: unknown, fallback?: unknown): never => {
-    const what = `would look up ${JSON.stringify(query)} in the catalog`;
+    const what = `${name} would look up ${JSON.stringify(query)} in the catalog`;
     outcome.lookups.push(what);
     const extra = fallback ? `; if no User matches, falls back to ${JSON.stringify(fallback)}` : '';
     out.step('catalog', 'info', `${what}${extra} (no catalog here: going on as if no User matched)`);
@@ -91,7 +92,7 @@ function cliContext(out: Output, outcome: Outcome): AuthResolverContext {
   return {
     async issueToken(params) {
       const { sub, ent = [sub] } = params.claims as { sub: string; ent?: string[] };
-      outcome.issued = { userEntityRef: sub, ownershipEntityRefs: ent };
+      outcome.issued = { userEntityRef: sub, ownershipEntityRefs: ent, resolver: name };
       return { token: '' };
     },
     async findCatalogUser(query) {
@@ -106,6 +107,22 @@ function cliContext(out: Output, outcome: Outcome): AuthResolverContext {
   } as AuthResolverContext;
 }
 
+/**
+ * The module's resolver factories, each handing its resolver a context that knows the
+ * resolver's name; the chain itself is the module's (readSignInResolver).
+ */
+function named(contextFor: (name: string) => AuthResolverContext): Record<string, OidcProxySignInResolverFactory> {
+  return Object.fromEntries(
+    Object.entries(oidcProxySignInResolvers).map(([name, factory]) => [
+      name,
+      ((options?: unknown) => {
+        const resolver = (factory as OidcProxySignInResolverFactory)(options);
+        return (info: SignInInfo<OidcProxyResult>) => resolver(info, contextFor(name));
+      }) as OidcProxySignInResolverFactory,
+    ]),
+  );
+}
+
 /** 401, 403, 409 and 503 are refusals (1); anything else is a misconfiguration (2). */
 const exitFor = (error: unknown) =>
   ['AuthenticationError', 'NotAllowedError', 'ConflictError', 'ServiceUnavailableError'].includes((error as Error)?.name)
@@ -116,7 +133,8 @@ export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, ['--config', '--provider', '--backend']);
   if (args.help) return (process.stdout.write(`${usage}\n`), 0);
   const out = new Output(args.json);
-  const loaded = await loadProvider(args.configs, args.provider);
+  const outcome: Outcome = { lookups: [] };
+  const loaded = await loadProvider(args.configs, args.provider, named(name => cliContext(out, outcome, name)));
   const { verify, header } = loaded.parsed;
   const audience = Array.isArray(verify.audience) ? verify.audience.join(', ') : verify.audience;
   out.step('config', 'ok', `${loaded.fullKey} read as the backend reads it (issuer ${verify.issuer}, audience ${audience}, header ${header})`);
@@ -147,19 +165,19 @@ export async function run(argv: string[]): Promise<number> {
   }
   out.step('verify', 'ok', `signature, issuer, audience and lifetime verified (sub ${JSON.stringify(result.claims.sub)})`);
 
-  const outcome: Outcome = { lookups: [] };
   try {
     const profile = profileFromClaims(result.claims, result.requireEmailVerifiedClaim);
-    await loaded.resolver({ result, profile }, cliContext(out, outcome));
+    // The context each resolver gets comes from named(); this one is never used.
+    await loaded.resolver({ result, profile }, undefined as unknown as AuthResolverContext);
   } catch (error) {
     if ((error as RefusalError).code !== 'ERR_SIGN_IN_NO_USER' || outcome.lookups.length === 0) {
       return report('resolve', error);
     }
   }
   if (outcome.issued) {
-    const { userEntityRef, ownershipEntityRefs } = outcome.issued;
-    const first = outcome.lookups.length ? ' (unless the catalog has a User for a lookup above, who signs in instead)' : '';
-    out.step('sign-in', 'ok', `would sign in as ${userEntityRef}${first}`);
+    const { userEntityRef, ownershipEntityRefs, resolver } = outcome.issued;
+    const first = outcome.lookups.length ? ', unless the catalog has a User for a lookup above, who signs in instead' : '';
+    out.step('sign-in', 'ok', `would sign in as ${userEntityRef} (by ${resolver}${first})`);
     out.step('ownership', 'info', ownershipEntityRefs.join(', '));
     out.done({ ok: true, exitCode: 0, outcome: 'signed-in', ...outcome.issued, catalogLookups: outcome.lookups, steps: out.steps });
   } else {

@@ -5,7 +5,7 @@ import { ConfigSources } from '@backstage/config-loader';
 import type { Config } from '@backstage/config';
 import { findProviderKey } from '../alias';
 import { readOidcProxyConfig, type OidcProxyConfig } from '../config';
-import { readSignInResolver } from '../resolvers';
+import { oidcProxySignInResolvers, readSignInResolver, type OidcProxySignInResolverFactory } from '../resolvers';
 import type { SignInResolver } from '@backstage/plugin-auth-node';
 import type { OidcProxyResult } from '../authenticator';
 import { UsageError } from './args';
@@ -27,7 +27,12 @@ export class ConfigProblem extends Error {
   }
 }
 
-export async function loadProvider(files: string[], provider?: string): Promise<LoadedProvider> {
+/** `factories`: the resolver factories `signIn.resolvers` may name (default: the module's). */
+export async function loadProvider(
+  files: string[],
+  provider?: string,
+  factories: Record<string, OidcProxySignInResolverFactory> = oidcProxySignInResolvers,
+): Promise<LoadedProvider> {
   if (files.length === 0) throw new UsageError('--config FILE is required (repeat it for several files, as for the backend)');
   let root: Config;
   try {
@@ -44,7 +49,7 @@ export async function loadProvider(files: string[], provider?: string): Promise<
     const providerConfig = root.getOptionalConfig(fullKey);
     if (!providerConfig) throw new Error(`Missing config '${fullKey}'`);
     const parsed = readOidcProxyConfig(providerConfig, fullKey);
-    const resolver = readSignInResolver(providerConfig, fullKey);
+    const resolver = readSignInResolver(providerConfig, fullKey, factories);
     return { providerId, fullKey, providerConfig, parsed, resolver };
   } catch (error) {
     throw new ConfigProblem((error as Error).message);
