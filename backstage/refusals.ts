@@ -108,10 +108,19 @@ export class RefusalLog {
     this.record(`${code}|${e.claim ?? ''}|${summary?.iss ?? ''}`, e.reference, fields);
   }
 
+  /** Keys held now (bounded by MAX_KEYS, plus the "other" key). */
+  keyCount(): number {
+    return this.buckets.size;
+  }
+
   private record(key: string, reference: string, fields: string) {
     const now = this.now();
     if (!this.buckets.has(key) && this.buckets.size >= MAX_KEYS) this.sweep(now);
-    if (!this.buckets.has(key) && this.buckets.size >= MAX_KEYS) key = OTHER_KEY;
+    if (!this.buckets.has(key) && this.buckets.size >= MAX_KEYS) {
+      key = OTHER_KEY;
+      // The fields are the latest refusal's; the count is of all the keys past the bound.
+      fields = `${fields} limiter_key=other`;
+    }
     const bucket = this.buckets.get(key);
     if (!bucket) {
       this.buckets.set(key, { loggedAt: now, count: 0, references: [], fields });
