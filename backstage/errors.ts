@@ -26,7 +26,11 @@ function coded(out: Error, error: NativeError, detail?: string): Error {
 /** An error from `verifyIdToken` as the HTTP error the refresh endpoint answers with. */
 export function verificationError(error: unknown, header: string): Error {
   if (!isNativeError(error)) return new Error('ID token verification failed unexpectedly');
-  return coded(httpError(error, header), error, error.code === 'ERR_ISSUER_UNAVAILABLE' ? `${oneLine(error.message)}; answering 503 until it recovers` : undefined);
+  return coded(
+    httpError(error, header),
+    error,
+    error.code === 'ERR_ISSUER_UNAVAILABLE' ? `${oneLine(error.message)}; answering 503 until it recovers` : undefined,
+  );
 }
 
 function httpError(error: NativeError, header: string): Error {

@@ -26,9 +26,9 @@ pub fn diagnose_issuer(env: Env, options: Unknown<'_>) -> Result<js::Raw> {
     let options = options::verify_options(&env, &options).map_err(|e| js::error(&env, &e))?;
     let work = async move {
         // Spawned apart so that a panic comes back as a JoinError, not an abort.
-        let checks = tokio::spawn(async move { doctor::diagnose(&options).await }).await.map_err(|_| {
-            napi::Error::new(Status::GenericFailure, "ERR_INTERNAL: an internal error occurred while checking the issuer")
-        })?;
+        let checks = tokio::spawn(async move { doctor::diagnose(&options).await })
+            .await
+            .map_err(|_| napi::Error::new(Status::GenericFailure, "ERR_INTERNAL: an internal error occurred while checking the issuer"))?;
         Ok(checks
             .into_iter()
             .map(|c| IssuerCheck { name: c.name.to_owned(), status: c.status.as_str().to_owned(), detail: c.detail })

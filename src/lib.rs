@@ -19,10 +19,10 @@ use once_cell::sync::Lazy;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex};
 
+pub use doctor::{diagnose_issuer, IssuerCheck};
 pub use identity::{
     resolve_email, resolve_identity, resolve_profile, validate_identity_options, CheckedEmail, Identity, IdentityResolver, Profile,
 };
-pub use doctor::{diagnose_issuer, IssuerCheck};
 pub use inspect::{decode_token, inspect_token, DecodedToken, TokenSummary};
 pub use options::{IdentityOptions, VerifyOptions};
 

@@ -4,7 +4,12 @@
 import type { LoadedProvider } from './load-config';
 import type { Output } from './output';
 
-export async function checkBackend(out: Output, backend: string, loaded: LoadedProvider, token: string): Promise<number> {
+export async function checkBackend(
+  out: Output,
+  backend: string,
+  loaded: LoadedProvider,
+  token: string,
+): Promise<number> {
   const url = `${backend.replace(/\/+$/, '')}/api/auth/${loaded.providerId}/refresh`;
   let response: Response;
   try {
@@ -33,8 +38,21 @@ export async function checkBackend(out: Output, backend: string, loaded: LoadedP
   } else {
     const error = body.error ?? {};
     const ref = error.reference ? ` (reference ${error.reference}: find it in the backend's log)` : '';
-    out.step('backend', 'fail', `GET ${url}: ${status} ${error.name ?? ''} ${error.message ?? text.slice(0, 200)}${ref}`, error.code);
-    out.done({ ok: false, exitCode, outcome: status === 401 || status === 403 ? 'refused' : 'error', url, status, error, steps: out.steps });
+    out.step(
+      'backend',
+      'fail',
+      `GET ${url}: ${status} ${error.name ?? ''} ${error.message ?? text.slice(0, 200)}${ref}`,
+      error.code,
+    );
+    out.done({
+      ok: false,
+      exitCode,
+      outcome: status === 401 || status === 403 ? 'refused' : 'error',
+      url,
+      status,
+      error,
+      steps: out.steps,
+    });
   }
   return exitCode;
 }

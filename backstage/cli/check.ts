@@ -43,7 +43,11 @@ function mismatch(error: RefusalError, token: string, loaded: LoadedProvider): s
   if (error.code === 'ERR_ISSUER_UNAVAILABLE') return error.detail;
   if (error.code === 'ERR_JOSE_ALG_NOT_ALLOWED')
     return `the token's alg: ${show(header.alg)}; configured algorithms: ${configured(verify.algorithms ?? 'the defaults')}`;
-  if (error.code?.startsWith('ERR_JWKS') || error.code === 'ERR_JWK_INVALID' || error.code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED')
+  if (
+    error.code?.startsWith('ERR_JWKS') ||
+    error.code === 'ERR_JWK_INVALID' ||
+    error.code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED'
+  )
     return `the token's kid: ${show(header.kid)}, alg: ${show(header.alg)}; check the issuer's JWKS with doctor`;
   switch (error.claim) {
     case undefined:
@@ -125,7 +129,9 @@ function named(contextFor: (name: string) => AuthResolverContext): Record<string
 
 /** 401, 403, 409 and 503 are refusals (1); anything else is a misconfiguration (2). */
 const exitFor = (error: unknown) =>
-  ['AuthenticationError', 'NotAllowedError', 'ConflictError', 'ServiceUnavailableError'].includes((error as Error)?.name)
+  ['AuthenticationError', 'NotAllowedError', 'ConflictError', 'ServiceUnavailableError'].includes(
+    (error as Error)?.name,
+  )
     ? 1
     : 2;
 
@@ -134,16 +140,26 @@ export async function run(argv: string[]): Promise<number> {
   if (args.help) return (process.stdout.write(`${usage}\n`), 0);
   const out = new Output(args.json);
   const outcome: Outcome = { lookups: [] };
-  const loaded = await loadProvider(args.configs, args.provider, named(name => cliContext(out, outcome, name)));
+  const loaded = await loadProvider(
+    args.configs,
+    args.provider,
+    named(name => cliContext(out, outcome, name)),
+  );
   const { verify, header } = loaded.parsed;
   const audience = Array.isArray(verify.audience) ? verify.audience.join(', ') : verify.audience;
-  out.step('config', 'ok', `${loaded.fullKey} read as the backend reads it (issuer ${verify.issuer}, audience ${audience}, header ${header})`);
+  out.step(
+    'config',
+    'ok',
+    `${loaded.fullKey} read as the backend reads it (issuer ${verify.issuer}, audience ${audience}, header ${header})`,
+  );
   const token = readToken(args.positional);
   if (args.backend !== undefined) return checkBackend(out, args.backend, loaded, token);
 
   const report = (step: string, error: unknown) => {
     const e = error as RefusalError;
-    const detail = [e.message, e.resolver && `refused by ${e.resolver}`, mismatch(e, token, loaded)].filter(Boolean).join('; ');
+    const detail = [e.message, e.resolver && `refused by ${e.resolver}`, mismatch(e, token, loaded)]
+      .filter(Boolean)
+      .join('; ');
     out.step(step, 'fail', detail, e.code);
     const code = exitFor(error);
     out.done({
@@ -163,7 +179,11 @@ export async function run(argv: string[]): Promise<number> {
   } catch (error) {
     return report('verify', error);
   }
-  out.step('verify', 'ok', `signature, issuer, audience and lifetime verified (sub ${JSON.stringify(result.claims.sub)})`);
+  out.step(
+    'verify',
+    'ok',
+    `signature, issuer, audience and lifetime verified (sub ${JSON.stringify(result.claims.sub)})`,
+  );
 
   try {
     const profile = profileFromClaims(result.claims, result.requireEmailVerifiedClaim);
@@ -176,12 +196,25 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (outcome.issued) {
     const { userEntityRef, ownershipEntityRefs, resolver } = outcome.issued;
-    const first = outcome.lookups.length ? ', unless the catalog has a User for a lookup above, who signs in instead' : '';
+    const first = outcome.lookups.length
+      ? ', unless the catalog has a User for a lookup above, who signs in instead'
+      : '';
     out.step('sign-in', 'ok', `would sign in as ${userEntityRef} (by ${resolver}${first})`);
     out.step('ownership', 'info', ownershipEntityRefs.join(', '));
-    out.done({ ok: true, exitCode: 0, outcome: 'signed-in', ...outcome.issued, catalogLookups: outcome.lookups, steps: out.steps });
+    out.done({
+      ok: true,
+      exitCode: 0,
+      outcome: 'signed-in',
+      ...outcome.issued,
+      catalogLookups: outcome.lookups,
+      steps: out.steps,
+    });
   } else {
-    out.step('sign-in', 'warn', 'depends on the catalog: signs in only if it has a User for a lookup above (use --backend to ask the running backend)');
+    out.step(
+      'sign-in',
+      'warn',
+      'depends on the catalog: signs in only if it has a User for a lookup above (use --backend to ask the running backend)',
+    );
     out.done({ ok: true, exitCode: 0, outcome: 'needs-catalog', catalogLookups: outcome.lookups, steps: out.steps });
   }
   return 0;

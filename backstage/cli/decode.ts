@@ -29,7 +29,10 @@ const relative = (s: number) => (s >= 0 ? `in ${s} s` : `${-s} s ago`);
 /** Why this is not an ID token, if it is not one. */
 function warnings(kind: string, header: Record<string, unknown>): string[] {
   const found: string[] = [];
-  if (kind === 'jwe') found.push('this is a JWE (encrypted): its claims cannot be read, and the module accepts only signed ID tokens (compact JWS)');
+  if (kind === 'jwe')
+    found.push(
+      'this is a JWE (encrypted): its claims cannot be read, and the module accepts only signed ID tokens (compact JWS)',
+    );
   const typ = typeof header.typ === 'string' ? header.typ : undefined;
   if (typ && /^(application\/)?at\+jwt$/i.test(typ)) {
     found.push(`typ is ${typ}: this is an OAuth access token (RFC 9068), not an ID token; the module refuses it`);
@@ -54,13 +57,21 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const header = JSON.parse(decoded.header) as Record<string, unknown>;
-  const claims = decoded.payload === undefined || decoded.payload === null ? undefined : (JSON.parse(decoded.payload) as Record<string, unknown>);
+  const claims =
+    decoded.payload === undefined || decoded.payload === null
+      ? undefined
+      : (JSON.parse(decoded.payload) as Record<string, unknown>);
   const found = warnings(decoded.kind, header);
   const when = claims ? times(claims) : {};
   out.text(`header:\n${JSON.stringify(header, null, 2)}`);
   if (claims) out.text(`claims:\n${JSON.stringify(claims, null, 2)}`);
   for (const [name, t] of Object.entries(when)) {
-    if (t.date) out.step(name, name === 'exp' && t.secondsFromNow! < 0 ? 'warn' : 'info', `${t.date} (${relative(t.secondsFromNow!)})`);
+    if (t.date)
+      out.step(
+        name,
+        name === 'exp' && t.secondsFromNow! < 0 ? 'warn' : 'info',
+        `${t.date} (${relative(t.secondsFromNow!)})`,
+      );
     else out.step(name, 'warn', `not a number of seconds: ${JSON.stringify(t.value)}`);
   }
   for (const warning of found) out.step('warning', 'warn', warning);

@@ -33,7 +33,8 @@ export async function loadProvider(
   provider?: string,
   factories: Record<string, OidcProxySignInResolverFactory> = oidcProxySignInResolvers,
 ): Promise<LoadedProvider> {
-  if (files.length === 0) throw new UsageError('--config FILE is required (repeat it for several files, as for the backend)');
+  if (files.length === 0)
+    throw new UsageError('--config FILE is required (repeat it for several files, as for the backend)');
   let root: Config;
   try {
     const source = ConfigSources.default({ argv: files.flatMap(f => ['--config', f]), env: process.env, watch: false });

@@ -39,8 +39,11 @@ main(process.argv.slice(2)).then(
     const usage = error instanceof UsageError;
     // A config problem is what start-up would report: the message names the key.
     const config = error?.name === 'ConfigProblem';
-    const message = usage ? `${error.message}\n\n${USAGE}` : error?.message ?? String(error);
-    if (json) process.stdout.write(`${JSON.stringify({ ok: false, exitCode: 2, error: { kind: usage ? 'usage' : config ? 'config' : 'internal', message: error?.message } }, null, 2)}\n`);
+    const message = usage ? `${error.message}\n\n${USAGE}` : (error?.message ?? String(error));
+    if (json)
+      process.stdout.write(
+        `${JSON.stringify({ ok: false, exitCode: 2, error: { kind: usage ? 'usage' : config ? 'config' : 'internal', message: error?.message } }, null, 2)}\n`,
+      );
     else process.stderr.write(`✘ ${config ? 'config: ' : ''}${message}\n`);
     process.exitCode = 2;
   },

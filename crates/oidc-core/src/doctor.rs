@@ -57,7 +57,8 @@ pub fn parse_http_date(value: &str) -> Option<i64> {
     let [day, month, year, time, "GMT"] = parts[..] else {
         return None;
     };
-    let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"].iter().position(|m| *m == month)? as i64 + 1;
+    let month =
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"].iter().position(|m| *m == month)? as i64 + 1;
     let (day, year): (i64, i64) = (day.parse().ok()?, year.parse().ok()?);
     let hms: Vec<i64> = time.split(':').map(|p| p.parse().ok()).collect::<Option<_>>()?;
     let [h, m, s] = hms[..] else {
@@ -127,7 +128,9 @@ fn jwks_check(doc: &serde_json::Map<String, Value>, url: &Url, configured: &[Str
     let mut notes: Vec<String> = set
         .rejected
         .iter()
-        .map(|r| format!("key {} set aside: {}", r.kid.as_deref().map_or_else(|| "without kid".into(), |k| format!("{:?}", escape(k))), r.reason))
+        .map(|r| {
+            format!("key {} set aside: {}", r.kid.as_deref().map_or_else(|| "without kid".into(), |k| format!("{:?}", escape(k))), r.reason)
+        })
         .collect();
     let summary = format!("{url}: {} signing key(s), {usable} usable with the configured algorithms", set.keys.len());
     let status = if usable == 0 || !duplicates.is_empty() {
@@ -152,8 +155,7 @@ pub async fn diagnose(options: &VerifyOptions) -> Vec<Check> {
         Err(e) => return vec![check("options", Status::Fail, e.message)],
     };
     let tolerance = config.rules.clock_tolerance;
-    let configured: Vec<String> =
-        options.algorithms.clone().unwrap_or_else(|| DEFAULT_ALGORITHMS.iter().map(|a| a.to_string()).collect());
+    let configured: Vec<String> = options.algorithms.clone().unwrap_or_else(|| DEFAULT_ALGORITHMS.iter().map(|a| a.to_string()).collect());
     let mut checks = Vec::new();
     let mut clock = None;
     let mut jwks_uri = config.jwks_uri.clone();
@@ -188,7 +190,10 @@ pub async fn diagnose(options: &VerifyOptions) -> Vec<Check> {
                             }
                         }
                         Err(why) => {
-                            let named = doc.get("issuer").map_or_else(|| "no issuer".into(), |v| v.as_str().map_or_else(|| "a non-string issuer".into(), |s| format!("\"{}\"", escape(s))));
+                            let named = doc.get("issuer").map_or_else(
+                                || "no issuer".into(),
+                                |v| v.as_str().map_or_else(|| "a non-string issuer".into(), |s| format!("\"{}\"", escape(s))),
+                            );
                             let detail = format!("{why}: it names {named}, the configuration says \"{}\"", options.issuer);
                             checks.push(check("issuer", Status::Fail, detail));
                         }
@@ -231,7 +236,13 @@ mod tests {
         assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784111777));
         assert_eq!(parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
         assert_eq!(parse_http_date("Tue, 29 Feb 2028 23:59:59 GMT"), Some(1835481599));
-        for bad in ["", "Sun, 06 Nov 1994 08:49:37 UTC", "Sunday, 06-Nov-94 08:49:37 GMT", "Sun, 06 Foo 1994 08:49:37 GMT", "Sun, 32 Nov 1994 08:49:37 GMT"] {
+        for bad in [
+            "",
+            "Sun, 06 Nov 1994 08:49:37 UTC",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun, 06 Foo 1994 08:49:37 GMT",
+            "Sun, 32 Nov 1994 08:49:37 GMT",
+        ] {
             assert_eq!(parse_http_date(bad), None, "{bad}");
         }
     }

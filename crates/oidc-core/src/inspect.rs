@@ -84,7 +84,8 @@ pub fn summarize(token: &str, now: f64) -> Summary {
     let aud = match claims.get("aud") {
         Some(Value::String(a)) => vec![without_mailbox(a)],
         Some(Value::Array(list)) => {
-            let mut shown: Vec<String> = list.iter().take(MAX_AUDIENCES).map(|a| a.as_str().map_or_else(|| "?".into(), without_mailbox)).collect();
+            let mut shown: Vec<String> =
+                list.iter().take(MAX_AUDIENCES).map(|a| a.as_str().map_or_else(|| "?".into(), without_mailbox)).collect();
             if list.len() > MAX_AUDIENCES {
                 shown.push(format!("+{} more", list.len() - MAX_AUDIENCES));
             }
@@ -137,11 +138,7 @@ pub fn decode(token: &str) -> Result<Decoded> {
     }
     let segments: Vec<&str> = token.split('.').collect();
     match segments.len() {
-        3 => Ok(Decoded {
-            header: json_text(segments[0], "header")?,
-            payload: Some(json_text(segments[1], "payload")?),
-            kind: "jws",
-        }),
+        3 => Ok(Decoded { header: json_text(segments[0], "header")?, payload: Some(json_text(segments[1], "payload")?), kind: "jws" }),
         5 => Ok(Decoded { header: json_text(segments[0], "header")?, payload: None, kind: "jwe" }),
         n => Err(not_jws(&format!("the input has {n} dot-separated parts; a compact JWS has three"))),
     }
@@ -178,10 +175,7 @@ mod tests {
     #[test]
     fn values_are_escaped_cut_and_never_a_mailbox() {
         let long = "x".repeat(100);
-        let t = token(
-            r#"{"alg":"RS256\n\"x"}"#,
-            &format!(r#"{{"iss":"{long}","sub":"jane@example.com","aud":"ü","azp":7}}"#),
-        );
+        let t = token(r#"{"alg":"RS256\n\"x"}"#, &format!(r#"{{"iss":"{long}","sub":"jane@example.com","aud":"ü","azp":7}}"#));
         let s = summarize(&t, 0.0);
         assert_eq!(s.alg.as_deref(), Some("RS256\\u{a}\\\"x"));
         assert_eq!(s.iss.unwrap(), format!("{}…", "x".repeat(64)));
