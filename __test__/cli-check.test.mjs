@@ -134,3 +134,14 @@ test('check --backend asks a running backend: 200 exits 0, 401 exits 1 with code
     await backend.stop();
   }
 });
+
+test("the seed's oidc-proxy key is read too, and --provider names the key to read", async () => {
+  const seed = writeConfig({ auth: { providers: { 'oidc-proxy': provider(idp.issuer).auth.providers.oidcProxy } } });
+  const token = await idp.login('alice');
+  const { code, json } = await runCliJson(['check', '--config', seed, token]);
+  assert.equal(code, 0, JSON.stringify(json));
+  assert.match(json.steps[0].detail, /^auth\.providers\.oidc-proxy read as the backend reads it/);
+  const missing = await runCliJson(['check', '--config', seed, '--provider', 'oidcProxy', token]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.json.error.message, /auth\.providers\.oidcProxy/);
+});

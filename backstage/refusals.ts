@@ -41,7 +41,10 @@ export interface RefusalError extends Error {
 
 /** Sets a property the error serializer leaves out of the response body. */
 export function hidden(error: Error, name: 'claim' | 'resolver' | 'detail', value: string | undefined) {
-  if (value !== undefined) Object.defineProperty(error, name, { value, enumerable: false, configurable: true });
+  if (value === undefined || !Object.isExtensible(error)) return;
+  const existing = Object.getOwnPropertyDescriptor(error, name);
+  if (existing && !existing.configurable) return;
+  Object.defineProperty(error, name, { value, enumerable: false, configurable: true });
 }
 
 /** A short random reference: 10 hex characters, unique enough within an hour of logs. */
@@ -85,6 +88,14 @@ export class RefusalLog {
    * left alone: Backstage logs those itself.
    */
   refused(error: unknown, token: string | undefined): void {
+    try {
+      this.log(error, token);
+    } catch {
+      // Logging must never change the answer: the refusal goes out as it is.
+    }
+  }
+
+  private log(error: unknown, token: string | undefined): void {
     if (!(error instanceof Error) || STATUS[error.name] === undefined) return;
     const e = error as RefusalError;
     const status = STATUS[e.name];
