@@ -61,8 +61,14 @@ interface Bucket {
 }
 
 const quoted = (value: string | undefined) => (value === undefined ? '-' : `"${value}"`);
-// Our own texts (messages, claim names): one line, quotes escaped.
-const ours = (value: string) => `"${value.replace(/\s+/g, ' ').replace(/["\\]/g, '\\$&')}"`;
+// Error messages and resolver names: one line, quotes escaped, bounded. Ours never hold a
+// claim value; a custom resolver's might, so anything shaped like an email keeps its domain.
+const ours = (value: string) =>
+  `"${value
+    .replace(/\s+/g, ' ')
+    .slice(0, 500)
+    .replace(/[^\s@"(),;:<>]+@(?=[^\s@])/g, '…@')
+    .replace(/["\\]/g, '\\$&')}"`;
 
 /** The token part of a line, from the native unverified reading. */
 function tokenFields(t: TokenSummary | undefined): string {

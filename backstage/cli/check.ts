@@ -12,7 +12,7 @@ import { parseArgs, UsageError } from './args';
 import { loadProvider, type LoadedProvider } from './load-config';
 import { Output } from './output';
 import { readToken } from './token-source';
-import { times } from './decode';
+import { relative, times } from './decode';
 import { checkBackend } from './check-backend';
 
 export const usage = `backstage-oidc-proxy check --config FILE [--config FILE…] [--provider ID] [--backend URL] [--json] [TOKEN|-]
@@ -65,8 +65,7 @@ function mismatch(error: RefusalError, token: string, loaded: LoadedProvider): s
       const t = times(claims)[error.claim];
       const tolerance = `clockTolerance ${verify.clockTolerance ?? 30} s`;
       if (!t?.date) return `the token's ${error.claim}: ${show(claims[error.claim])}`;
-      const s = t.secondsFromNow!;
-      return `the token's ${error.claim}: ${t.date} (${s >= 0 ? `in ${s} s` : `${-s} s ago`}); ${tolerance}`;
+      return `the token's ${error.claim}: ${t.date} (${relative(t.secondsFromNow!)}); ${tolerance}`;
     }
     default:
       return `the token's ${error.claim}: ${show(claims[error.claim])}`;

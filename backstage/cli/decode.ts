@@ -24,7 +24,7 @@ export function times(claims: Record<string, unknown>, now = Date.now() / 1000) 
   return out;
 }
 
-const relative = (s: number) => (s >= 0 ? `in ${s} s` : `${-s} s ago`);
+export const relative = (s: number) => (s > 0 ? `in ${s} s` : s < 0 ? `${-s} s ago` : 'now');
 
 /** Why this is not an ID token, if it is not one. */
 function warnings(kind: string, header: Record<string, unknown>): string[] {
