@@ -68,6 +68,7 @@ test('a domain that is not allowed: exit 1, naming the resolver', async () => {
     text.stdout,
     /✘ resolve: ERR_IDENTITY_DOMAIN_NOT_ALLOWED: .*refused by auth\.providers\.oidcProxy\.signIn\.resolvers\[0\] \(signInWithoutCatalogUser\)/,
   );
+  assert.match(text.stdout, /the token's email: "carol@other\.org", email_verified: true/);
 });
 
 test('resolvers that need the catalog say what they would look up', async () => {

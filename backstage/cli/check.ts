@@ -49,6 +49,8 @@ function mismatch(error: RefusalError, token: string, loaded: LoadedProvider): s
     error.code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED'
   )
     return `the token's kid: ${show(header.kid)}, alg: ${show(header.alg)}; check the issuer's JWKS with doctor`;
+  if (error.code?.startsWith('ERR_IDENTITY_'))
+    return `the token's email: ${show(claims.email)}, email_verified: ${show(claims.email_verified)}`;
   switch (error.claim) {
     case undefined:
       return undefined;
@@ -164,7 +166,7 @@ export async function run(argv: string[]): Promise<number> {
     out.done({
       ok: false,
       exitCode: code,
-      outcome: 'refused',
+      outcome: code === 1 ? 'refused' : 'error',
       error: { name: e.name, code: e.code, claim: e.claim, resolver: e.resolver, message: e.message },
       steps: out.steps,
     });
