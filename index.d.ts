@@ -126,6 +126,31 @@ export interface CheckedEmail {
   domain: string
 }
 
+/** A token taken apart, unverified: for the operator's own terminal only. */
+export interface DecodedToken {
+  /** `jws` (a compact JWS, three parts) or `jwe` (encrypted, five parts: only the header is readable). */
+  kind: string
+  /** The protected header, as JSON text. */
+  header: string
+  /** The payload (claims), as JSON text; absent for a JWE. */
+  payload?: string
+}
+
+/**
+ * Decodes a compact JWS (or a JWE's header) without verifying it. Throws ERR_JWS_INVALID
+ * when the input is neither, naming the part at fault.
+ */
+export declare function decodeToken(token: string): DecodedToken
+
+/**
+ * Checks the issuer these verification options name, as the verifier will use it: the
+ * discovery document (reachable, its `issuer`), the JWKS by the verifier's key rules,
+ * the signing algorithms overlap and the clock offset (the `Date` header) against
+ * `clockTolerance`. Resolves with one entry per check; rejects only for options that
+ * are not an object (ERR_INVALID_OPTIONS), and checks the rest as the `options` check.
+ */
+export declare function diagnoseIssuer(options: VerifyOptions): Promise<IssuerCheck[]>
+
 /** Every error code this package throws or rejects with, as the `code` of the Error. */
 export type ErrorCode = 'ERR_INVALID_OPTIONS' | 'ERR_JWS_INVALID' | 'ERR_JOSE_NOT_SUPPORTED' | 'ERR_JOSE_ALG_NOT_ALLOWED' | 'ERR_JWKS_NO_MATCHING_KEY' | 'ERR_JWKS_MULTIPLE_MATCHING_KEYS' | 'ERR_JWK_INVALID' | 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' | 'ERR_JWT_INVALID' | 'ERR_JWT_EXPIRED' | 'ERR_JWT_CLAIM_VALIDATION_FAILED' | 'ERR_ISSUER_UNAVAILABLE' | 'ERR_IDENTITY_CLAIM_MISSING' | 'ERR_IDENTITY_DOMAIN_NOT_ALLOWED' | 'ERR_IDENTITY_INVALID_NAME' | 'ERR_IDENTITY_EMAIL_NOT_VERIFIED' | 'ERR_IDENTITY_EMAIL_INVALID' | 'ERR_IDENTITY_CLAIMS_INVALID' | 'ERR_INTERNAL'
 
@@ -163,6 +188,23 @@ export interface IdentityOptions {
   namespace?: string
   /** Treat a token without `email_verified` as unverified. Default false (Entra ID omits it). */
   requireEmailVerifiedClaim?: boolean
+}
+
+/**
+ * Reads the log line's fields of a token (or of a header value: a `Bearer ` form too)
+ * without verifying it; never throws (what cannot be read is left out, a non-string gives
+ * an empty summary).
+ */
+export declare function inspectToken(token: string): TokenSummary
+
+/** One check of `diagnoseIssuer`. */
+export interface IssuerCheck {
+  /** `options`, `reachable`, `issuer`, `jwks`, `algorithms` or `clock`. */
+  name: string
+  /** `pass`, `warn`, `fail` or `skip`. */
+  status: string
+  /** What was found; values from the network are escaped. */
+  detail: string
 }
 
 /** One entry of `VerifyOptions.issuers`. */
@@ -273,6 +315,24 @@ export interface SignInRulesOptions {
   requireEmailVerifiedClaim?: boolean
   /** One entry per configured resolver, in order. */
   resolvers: Array<SignInResolverRules>
+}
+
+/**
+ * What a refusal log line shows of a token, read without verifying it. Each string is
+ * escaped and cut at 64 characters; a value with an `@` keeps only its domain.
+ */
+export interface TokenSummary {
+  /** The header's `alg`. */
+  alg?: string
+  /** The header's `kid`. */
+  kid?: string
+  iss?: string
+  /** Up to five audiences, then `+N more`. */
+  aud: Array<string>
+  azp?: string
+  sub?: string
+  /** Whole seconds from now to `exp`; negative once expired. */
+  expIn?: number
 }
 
 /**

@@ -51,7 +51,8 @@ test('verifications, sign-ins, fetches and cache lookups are exported through @o
     assert.equal((await backend.refresh(undefined)).status, 401);
     assert.equal((await backend.refresh(await idp.login('carol'))).status, 403);
 
-    assert.equal(provider.sum('auth.oidc_proxy.verifications', { outcome: 'ok' }), 3);
+    // Verified tokens name the issuer that verified them; refusals do not (nothing verified).
+    assert.equal(provider.sum('auth.oidc_proxy.verifications', { outcome: 'ok', issuer: idp.issuer }), 3);
     assert.equal(provider.sum('auth.oidc_proxy.verifications', { outcome: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' }), 1);
     assert.equal(provider.sum('auth.oidc_proxy.verifications', { outcome: 'missing_header' }), 1);
     assert.equal(provider.sum('auth.oidc_proxy.sign_ins', { outcome: 'ok' }), 2);

@@ -52,28 +52,15 @@ export function profileFromClaims(claims: Record<string, unknown>, requireEmailV
   return profileInfo(profileRules[requireEmailVerifiedClaim ? 1 : 0].profile(claims));
 }
 
-const WARN_INTERVAL_MS = 60_000;
-
 /**
- * The authenticator, with an optional logger for issuer trouble (a warning at most once a
- * minute: an outage would otherwise log once per request), optionally the provider config
- * already read at start-up (else it reads the block Backstage passes it), and the native
- * rules of the resolver chain (`readSignIn`), computed with each verification.
+ * The authenticator, optionally with the provider config already read at start-up (else it
+ * reads the block Backstage passes it), and the native rules of the resolver chain
+ * (`readSignIn`), computed with each verification. Refusals, an unreachable issuer's 503
+ * included, are logged by the provider (refusals.ts); `logger` is accepted for compatibility.
  */
 export function createOidcProxyAuthenticator(
   options: { logger?: LoggerService; config?: OidcProxyConfig; rules?: SignInRules } = {},
 ) {
-  let lastWarning = 0;
-  const warnIssuerTrouble = (error: unknown) => {
-    const now = Date.now();
-    if (!options.logger || now - lastWarning < WARN_INTERVAL_MS) return;
-    lastWarning = now;
-    const message = error instanceof Error ? error.message : String(error);
-    options.logger.warn(
-      `oidcProxy: cannot fetch the issuer's signing keys, answering 503 until it recovers: ${message}`,
-    );
-  };
-
   return createProxyAuthenticator<OidcProxyConfig, OidcProxyResult, OidcProxyProviderInfo>({
     defaultProfileTransform: async result => ({
       profile: result.signIn
@@ -99,7 +86,6 @@ export function createOidcProxyAuthenticator(
         signIn = await call;
       } catch (error) {
         recordVerification(isNativeError(error) ? error.code : 'ERR_UNKNOWN');
-        if (isNativeError(error) && error.code === 'ERR_ISSUER_UNAVAILABLE') warnIssuerTrouble(error);
         throw verificationError(error, config.header);
       }
       recordVerification('ok', signIn.issuer);

@@ -4,22 +4,42 @@
 // The new error never gets the native error as `cause`: Backstage serialises causes into
 // the response body, and a body must say why in one line and nothing more.
 import { AuthenticationError, NotAllowedError, ServiceUnavailableError } from '@backstage/errors';
-import { isNativeError, type ErrorCode } from './native';
+import { isNativeError, type ErrorCode, type NativeError } from './native';
+import { hidden } from './refusals';
 
 /** One line: a native message names what was wrong, never the token or a claim value. */
 function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 
+/**
+ * `code` goes in the response body (the sign-in page shows it); the claim and, for an
+ * unreachable issuer, the native message are for the refusal log only.
+ */
+function coded(out: Error, error: NativeError, detail?: string): Error {
+  Object.assign(out, { code: error.code });
+  hidden(out, 'claim', error.claim);
+  hidden(out, 'detail', detail);
+  return out;
+}
+
 /** An error from `verifyIdToken` as the HTTP error the refresh endpoint answers with. */
 export function verificationError(error: unknown, header: string): Error {
   if (!isNativeError(error)) return new Error('ID token verification failed unexpectedly');
+  return coded(
+    httpError(error, header),
+    error,
+    error.code === 'ERR_ISSUER_UNAVAILABLE' ? `${oneLine(error.message)}; answering 503 until it recovers` : undefined,
+  );
+}
+
+function httpError(error: NativeError, header: string): Error {
   const why = oneLine(error.message);
   const code: ErrorCode = error.code;
   switch (code) {
     case 'ERR_ISSUER_UNAVAILABLE':
       // The native message names the discovery and JWKS URLs and why they failed: that is
-      // for the operator's log (the authenticator logs it), not for whoever is calling.
+      // for the operator's log (the refusal log writes it), not for whoever is calling.
       return new ServiceUnavailableError(
         `Cannot verify ID tokens now (${error.code}): the issuer's signing keys are unavailable; try again later`,
       );
@@ -34,6 +54,10 @@ export function verificationError(error: unknown, header: string): Error {
 /** An error from `resolveIdentity`: the token is valid, but it cannot name a Backstage user. */
 export function identityError(error: unknown): Error {
   if (!isNativeError(error)) return new Error('Identity resolution failed unexpectedly');
+  return coded(identityHttpError(error), error);
+}
+
+function identityHttpError(error: NativeError): Error {
   if (
     error.code === 'ERR_INVALID_OPTIONS' ||
     error.code === 'ERR_IDENTITY_CLAIMS_INVALID' ||
@@ -45,8 +69,11 @@ export function identityError(error: unknown): Error {
 }
 
 /** A refusal the native rules computed for a resolver entry, as the 403 it answers with. */
-export function entryError(refusal: { code: string; message: string }): Error {
-  return new NotAllowedError(`Sign-in refused (${refusal.code}): ${oneLine(refusal.message)}`);
+export function entryError(refusal: { code: string; message: string; claim?: string | null }): Error {
+  const out = new NotAllowedError(`Sign-in refused (${refusal.code}): ${oneLine(refusal.message)}`);
+  Object.assign(out, { code: refusal.code });
+  hidden(out, 'claim', refusal.claim ?? undefined);
+  return out;
 }
 
 /** No resolver of the chain signed the user in. */

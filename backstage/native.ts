@@ -19,6 +19,9 @@ export const {
   cacheStats,
   validateOptions,
   validateIdentityOptions,
+  inspectToken,
+  decodeToken,
+  diagnoseIssuer,
 } = native;
 export type OidcVerifier = InstanceType<typeof native.OidcVerifier>;
 export type IdentityResolver = InstanceType<typeof native.IdentityResolver>;
@@ -36,6 +39,9 @@ export type {
   SignInResolverRules,
   SignInRulesOptions,
   ErrorCode,
+  TokenSummary,
+  DecodedToken,
+  IssuerCheck,
 } from '../index.js';
 
 /** Every error the native functions throw or reject with carries a stable `code`. */

@@ -14,6 +14,7 @@ import { recordSignIn, recordVerification } from './metrics';
 import { profileOnlyRules, signInOf, type SignInResult } from './signIn';
 import { groupsLeftOutWarner } from './groupsLeftOut';
 import type { SignInRules } from './native';
+import { RefusalLog } from './refusals';
 
 export interface OidcProxyProviderFactoryOptions {
   /** The provider block as read at start-up; default: read from the block Backstage passes. */
@@ -54,6 +55,7 @@ export function createOidcProxyProviderFactory(options: OidcProxyProviderFactory
     const authenticator = options.authenticator ?? createOidcProxyAuthenticator({ config, rules });
     const cache = new SignInCache(config.signInCacheMaxAgeSeconds * 1000);
     const warnGroupsLeftOut = groupsLeftOutWarner(ctx.logger, fullKey);
+    const refusals = new RefusalLog(ctx.logger, ctx.providerId);
     const handlers = createProxyAuthProviderFactory<OidcProxyResult>({ authenticator, signInResolver: resolver })(ctx);
     const refresh = handlers.refresh!.bind(handlers);
     // The request's one native call (signIn.ts), which the authenticator then awaits too.
@@ -75,11 +77,12 @@ export function createOidcProxyProviderFactory(options: OidcProxyProviderFactory
     return {
       ...handlers,
       async refresh(req, res) {
-        const key = keyOf(await signInFor(req));
+        const signIn = await signInFor(req);
+        const key = keyOf(signIn);
         try {
           const hit = key === undefined ? undefined : cache.get(key);
           if (hit) {
-            recordVerification('ok');
+            recordVerification('ok', signIn?.issuer);
             res.status(200).type('application/json').send(hit);
           } else {
             await refresh(req, key === undefined ? res : keeping(res, body => cache.set(key, body)));
@@ -90,6 +93,7 @@ export function createOidcProxyProviderFactory(options: OidcProxyProviderFactory
           if ((error as Error)?.name === 'AuthenticationError' && key !== undefined) cache.delete(key);
           // Error names are a small fixed set (AuthenticationError, NotAllowedError, ...).
           recordSignIn((error as Error)?.name ?? 'Error');
+          refusals.refused(error, req.get(config.header));
           throw error;
         }
       },

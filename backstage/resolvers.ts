@@ -19,6 +19,7 @@ import { SignInRules, isNativeError, type SignInResolverRules } from './native';
 import { entryError, resolverRefusal } from './errors';
 import type { OidcProxyResult } from './authenticator';
 import type { EntryResult } from './signIn';
+import { hidden, ERR_SIGN_IN_NO_USER } from './refusals';
 
 const domains = z.array(z.string().min(1)).optional();
 const name = z.string().min(1).optional();
@@ -302,16 +303,25 @@ export function readSignIn(
   }
 
   const resolver: SignInResolver<OidcProxyResult> = async (info, ctx) => {
+    // Which resolver refused, and why, goes on the error (refusal log, CLI); never a claim value.
+    const tried: string[] = [];
     for (const [index, run] of resolvers.entries()) {
       const entry = info.result.signIn?.resolvers[index];
+      const which = `${fullKey}.signIn.resolvers[${index}] (${names[index]})`;
       try {
         return await run({ ...info, result: { ...info.result, entry } }, ctx);
       } catch (error) {
-        if ((error as Error)?.name === 'NotFoundError') continue;
+        if ((error as Error)?.name === 'NotFoundError') {
+          tried.push(`${which}: ${(error as Error).message}`);
+          continue;
+        }
+        if (error instanceof Error) hidden(error, 'resolver', which);
         throw error;
       }
     }
-    throw resolverRefusal(names);
+    const refusal = resolverRefusal(names);
+    hidden(refusal, 'resolver', tried.join('; '));
+    throw Object.assign(refusal, { code: ERR_SIGN_IN_NO_USER });
   };
   return { resolver, rules: native, names };
 }

@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH="${FUZZ_SECONDS:-30}"
-TARGETS=(${FUZZ_TARGETS:-token jwks discovery})
+TARGETS=(${FUZZ_TARGETS:-token jwks discovery inspect})
 CARGO_FUZZ_VERSION=0.13.2
 export RUSTC_BOOTSTRAP=1
 

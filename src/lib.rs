@@ -6,7 +6,9 @@
 //! and any key fetch stay off the event loop. A panic in either becomes ERR_INTERNAL, never
 //! an abort.
 
+mod doctor;
 mod identity;
+mod inspect;
 mod issuers;
 mod js;
 mod options;
@@ -19,9 +21,11 @@ use once_cell::sync::Lazy;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex};
 
+pub use doctor::{diagnose_issuer, IssuerCheck};
 pub use identity::{
     resolve_email, resolve_identity, resolve_profile, validate_identity_options, CheckedEmail, Identity, IdentityResolver, Profile,
 };
+pub use inspect::{decode_token, inspect_token, DecodedToken, TokenSummary};
 pub use issuers::{IssuerStatus, JwksFileStatus};
 pub use options::{IdentityOptions, IssuerOptions, VerifyOptions};
 pub use sign_in::{SignInResolverRules, SignInRules, SignInRulesOptions};

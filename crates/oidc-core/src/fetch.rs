@@ -18,6 +18,8 @@ pub struct Fetched {
     pub body: Map<String, Value>,
     /// From `Cache-Control: max-age`; `Some(0)` for no-cache / no-store.
     pub max_age: Option<Duration>,
+    /// The response's `Date` header, as sent (for the clock check of `doctor`).
+    pub date: Option<String>,
 }
 
 static CLIENT: Lazy<Result<Client, String>> = Lazy::new(build_client);
@@ -76,6 +78,7 @@ pub async fn get_json(what: &str, url: &Url) -> Result<Fetched, String> {
         return Err(format!("the {what} at {url} is larger than {MAX_BODY_BYTES} bytes"));
     }
     let max_age = response.headers().get(CACHE_CONTROL).and_then(|v| v.to_str().ok()).and_then(max_age);
+    let date = response.headers().get(reqwest::header::DATE).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(|e| describe(what, url, &e))? {
         if body.len() + chunk.len() > MAX_BODY_BYTES {
@@ -84,7 +87,7 @@ pub async fn get_json(what: &str, url: &Url) -> Result<Fetched, String> {
         body.extend_from_slice(&chunk);
     }
     let body = json_object::parse(&body).map_err(|why| format!("the {what} at {url} {why}"))?;
-    Ok(Fetched { body, max_age })
+    Ok(Fetched { body, max_age, date })
 }
 
 fn describe(what: &str, url: &Url, e: &reqwest::Error) -> String {

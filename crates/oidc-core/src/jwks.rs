@@ -23,7 +23,7 @@ pub enum Family {
 }
 
 impl Family {
-    fn fits(self, alg: Algorithm) -> bool {
+    pub fn fits(self, alg: Algorithm) -> bool {
         use Algorithm::*;
         matches!(
             (self, alg),

@@ -11,14 +11,18 @@
 //!   one issuer or several ([`issuer_pick`] reads the `iss` that chooses one);
 //! - [`identity`] derives the Backstage user from verified claims, [`sign_in`] all that a
 //!   sign-in's resolvers need from them at once; [`header`] reads the token from its header;
+//! - [`inspect`] reads a token unverified, for logs and the CLI's `decode`; [`doctor`]
+//!   checks an issuer as the verifier will use it;
 //! - [`error`] carries the stable error codes, [`stats`] the process-wide counters.
 
 pub mod base64url;
 pub mod claims;
+pub mod doctor;
 pub mod error;
 pub mod fetch;
 pub mod header;
 pub mod identity;
+pub mod inspect;
 pub mod issuer_pick;
 pub mod json_object;
 pub mod jwks;
