@@ -34,6 +34,8 @@ const KNOWN_KEYS = [
   'requireEmailVerifiedClaim',
   'signInCacheMaxAgeSeconds',
   'signIn',
+  // Read by the frontend package (@backstage/plugin-app-module-oidc-proxy); checked here only.
+  'signOutUrl',
 ];
 
 // RFC 9110 field-name (token) characters.
@@ -65,6 +67,15 @@ function buildVerifier(verify: VerifyOptions, fullKey: string): OidcVerifier {
     if (!isNativeError(error) || error.code !== 'ERR_INVALID_OPTIONS') throw error;
     const problem = error.option ? error.message.replace(`options.${error.option}: `, '') : error.message;
     throw new ConfigError(error.option ? `${fullKey}.${error.option}` : fullKey, problem);
+  }
+}
+
+// The browser goes to it as it is: an absolute URL or a path on Backstage's own origin.
+function checkSignOutUrl(config: Config, fullKey: string): void {
+  const url = config.getOptionalString('signOutUrl');
+  if (url === undefined || (url.startsWith('/') && !url.startsWith('//'))) return;
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
+    throw new ConfigError(`${fullKey}.signOutUrl`, 'expected an http(s) URL or a path starting with /');
   }
 }
 
@@ -112,5 +123,6 @@ export function readOidcProxyConfig(config: Config, fullKey = `auth.providers.${
       `must be between 0 (off) and ${MAX_MAX_AGE_SECONDS} seconds`,
     );
   }
+  checkSignOutUrl(config, fullKey);
   return { verify, verifier, header, requireEmailVerifiedClaim, signInCacheMaxAgeSeconds };
 }

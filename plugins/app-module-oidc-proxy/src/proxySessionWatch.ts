@@ -1,0 +1,49 @@
+// Every Backstage API call goes through the identity-aware proxy, and fails the same way once
+// the proxy's session has ended: the proxy answers instead of Backstage (its own 401 page, or
+// a redirect to the IdP that the browser's CORS check turns into a failed fetch). Backstage's
+// fetch API captures `window.fetch` when the app starts, so this wraps it on import, before
+// that, and reloads the page through the proxy when it sees those signs.
+import { proxySessionEnded, refusalOf } from './refusal';
+import { reloadThroughProxy } from './reloadGuard';
+
+const MARK = Symbol.for('@backstage/plugin-app-module-oidc-proxy/fetch');
+
+// Backstage's own endpoints on this origin; the proxy plugin's routes pass other servers'
+// answers through, so their 401s say nothing about the proxy session.
+function watched(input: RequestInfo | URL): boolean {
+  let url: URL;
+  try {
+    url = new URL(input instanceof Request ? input.url : String(input), window.location.href);
+  } catch {
+    return false;
+  }
+  return url.origin === window.location.origin && /\/api\//.test(url.pathname) && !/\/api\/proxy\//.test(url.pathname);
+}
+
+async function ended(response: Response): Promise<boolean> {
+  if (response.type === 'opaqueredirect') return true;
+  if (response.status !== 401) return false;
+  const json = (response.headers.get('content-type') ?? '').includes('application/json');
+  const body = json ? await response.clone().json().catch(() => undefined) : undefined;
+  return proxySessionEnded(refusalOf({ response, body, message: `${response.status}` }));
+}
+
+/** Wraps window.fetch once per page. */
+export function watchProxySession(): void {
+  if (typeof window === 'undefined' || typeof window.fetch !== 'function') return;
+  const current = window.fetch as typeof fetch & { [MARK]?: true };
+  if (current[MARK]) return;
+  const wrapped = async (input: RequestInfo | URL, init?: RequestInit) => {
+    let response: Response;
+    try {
+      response = await current.call(window, input, init);
+    } catch (error) {
+      // A failed fetch that was not aborted: the redirect to the IdP that CORS refused.
+      if (error instanceof TypeError && watched(input) && !init?.signal?.aborted) reloadThroughProxy();
+      throw error;
+    }
+    if (watched(input) && (await ended(response))) reloadThroughProxy();
+    return response;
+  };
+  window.fetch = Object.assign(wrapped, { [MARK]: true as const });
+}
