@@ -30,7 +30,9 @@ export function OidcProxySignInPage(props: OidcProxySignInPageProps) {
   const retry = useCallback(() => setAttempt(a => a + 1), []);
   const ErrorComponent = useMemo(
     () =>
-      ({ error }: { error?: Error }) => <SignInFailure error={error} attempt={attempt} retry={retry} signOutUrl={signOutUrl} />,
+      ({ error }: { error?: Error }) => (
+        <SignInFailure error={error} attempt={attempt} retry={retry} signOutUrl={signOutUrl} />
+      ),
     [attempt, retry, signOutUrl],
   );
   const signedIn = useCallback(
@@ -38,6 +40,12 @@ export function OidcProxySignInPage(props: OidcProxySignInPageProps) {
     [onSignInSuccess, signOutUrl],
   );
   return (
-    <ProxiedSignInPage key={attempt} {...rest} provider={provider} onSignInSuccess={signedIn} ErrorComponent={ErrorComponent} />
+    <ProxiedSignInPage
+      key={attempt}
+      {...rest}
+      provider={provider}
+      onSignInSuccess={signedIn}
+      ErrorComponent={ErrorComponent}
+    />
   );
 }

@@ -55,8 +55,8 @@ export function SignInFailure({ error, attempt, retry, signOutUrl }: SignInFailu
       at={at}
       next={
         <p>
-          You can <a href={again}>sign in again at the proxy</a>, perhaps with another account, or contact the
-          people who run Backstage{shown.reference ? ' and quote the reference above' : ''}.
+          You can <a href={again}>sign in again at the proxy</a>, perhaps with another account, or contact the people
+          who run Backstage{shown.reference ? ' and quote the reference above' : ''}.
         </p>
       }
     />
@@ -78,7 +78,12 @@ function Refused({ title, refusal, at, next }: { title: string; refusal: Refusal
             {refusal.message && <p>{refusal.message}</p>}
             <p>
               Time: {at.toISOString()}
-              {refusal.reference && <> · Reference: <code>{refusal.reference}</code></>}
+              {refusal.reference && (
+                <>
+                  {' '}
+                  · Reference: <code>{refusal.reference}</code>
+                </>
+              )}
             </p>
             {next}
           </div>

@@ -24,7 +24,12 @@ async function ended(response: Response): Promise<boolean> {
   if (response.type === 'opaqueredirect') return true;
   if (response.status !== 401) return false;
   const json = (response.headers.get('content-type') ?? '').includes('application/json');
-  const body = json ? await response.clone().json().catch(() => undefined) : undefined;
+  const body = json
+    ? await response
+        .clone()
+        .json()
+        .catch(() => undefined)
+    : undefined;
   return proxySessionEnded(refusalOf({ response, body, message: `${response.status}` }));
 }
 

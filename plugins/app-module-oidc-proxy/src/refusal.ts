@@ -48,7 +48,8 @@ export function refusalOf(error: unknown): Refusal {
   const status = e?.response?.status;
   const contentType = e?.response?.headers?.get?.('content-type') ?? '';
   const body = e?.body;
-  const fromBackstage = contentType.includes('application/json') && typeof body?.error?.name === 'string' && body.request !== undefined;
+  const fromBackstage =
+    contentType.includes('application/json') && typeof body?.error?.name === 'string' && body.request !== undefined;
   if (!fromBackstage) {
     return { status, message: text(e?.message) ?? String(error), fromBackstage };
   }
@@ -68,6 +69,7 @@ export function refusalOf(error: unknown): Refusal {
  * no token at all.
  */
 export function proxySessionEnded(refusal: Refusal): boolean {
-  if (!refusal.fromBackstage) return refusal.status === undefined || refusal.status === 401 || (refusal.status >= 300 && refusal.status < 400);
+  if (!refusal.fromBackstage)
+    return refusal.status === undefined || refusal.status === 401 || (refusal.status >= 300 && refusal.status < 400);
   return refusal.status === 401 && (refusal.code === 'ERR_JWT_EXPIRED' || refusal.code === 'ERR_MISSING_ID_TOKEN');
 }
