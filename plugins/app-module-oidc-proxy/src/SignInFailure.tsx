@@ -55,8 +55,12 @@ export function SignInFailure({ error, attempt, retry, signOutUrl }: SignInFailu
       at={at}
       next={
         <p>
-          You can <a href={again}>sign in again at the proxy</a>, perhaps with another account, or contact the people
-          who run Backstage{shown.reference ? ' and quote the reference above' : ''}.
+          You can{' '}
+          <a href={again} style={{ color: 'inherit', textDecoration: 'underline' }}>
+            sign in again at the proxy
+          </a>
+          , perhaps with another account, or contact the people who run Backstage
+          {shown.reference ? ' and quote the reference above' : ''}.
         </p>
       }
     />

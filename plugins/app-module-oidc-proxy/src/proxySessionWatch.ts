@@ -1,8 +1,9 @@
-// Every Backstage API call goes through the identity-aware proxy, and fails the same way once
-// the proxy's session has ended: the proxy answers instead of Backstage (its own 401 page, or
-// a redirect to the IdP that the browser's CORS check turns into a failed fetch). Backstage's
-// fetch API captures `window.fetch` when the app starts, so this wraps it on import, before
-// that, and reloads the page through the proxy when it sees those signs.
+// Every Backstage API call, and every script the app loads on a navigation, goes through the
+// identity-aware proxy, and fails the same way once the proxy's session has ended: the proxy
+// answers instead of Backstage (its own 401 page, or a redirect to the IdP that the browser's
+// CORS check turns into a failed fetch). Backstage's fetch API captures `window.fetch` when the
+// app starts, so this wraps it on import, before that, and watches failed script loads; on
+// those signs it reloads the page through the proxy.
 import { proxySessionEnded, refusalOf } from './refusal';
 import { reloadThroughProxy } from './reloadGuard';
 
@@ -33,11 +34,40 @@ async function ended(response: Response): Promise<boolean> {
   return proxySessionEnded(refusalOf({ response, body, message: `${response.status}` }));
 }
 
-/** Wraps window.fetch once per page. */
+// A script or style sheet of this origin failed to load (a page's code, loaded on navigation):
+// ask for it again as a fetch, which the proxy answers with a 401 rather than a redirect once
+// its session has ended. Backstage never answers a static file with 401.
+async function probeAsset(fetchImpl: typeof fetch, url: string): Promise<void> {
+  try {
+    const response = await fetchImpl(url, { headers: { 'x-requested-with': 'XMLHttpRequest' } });
+    if (response.type === 'opaqueredirect' || response.status === 401) reloadThroughProxy();
+  } catch (error) {
+    if (error instanceof TypeError) reloadThroughProxy();
+  }
+}
+
+function failedAsset(event: Event): string | undefined {
+  const target = event.target;
+  const url =
+    target instanceof HTMLScriptElement ? target.src : target instanceof HTMLLinkElement ? target.href : undefined;
+  if (!url) return undefined;
+  return new URL(url, window.location.href).origin === window.location.origin ? url : undefined;
+}
+
+/** Wraps window.fetch and watches script loads, once per page. */
 export function watchProxySession(): void {
   if (typeof window === 'undefined' || typeof window.fetch !== 'function') return;
   const current = window.fetch as typeof fetch & { [MARK]?: true };
   if (current[MARK]) return;
+  // Load errors do not bubble: listen in the capture phase.
+  window.addEventListener(
+    'error',
+    event => {
+      const url = failedAsset(event);
+      if (url) probeAsset(current.bind(window), url);
+    },
+    true,
+  );
   const wrapped = async (input: RequestInfo | URL, init?: RequestInit) => {
     let response: Response;
     try {
