@@ -17,10 +17,10 @@ export function seedAuthYaml({ issuer }) {
 
 /**
  * `auth.providers.oidcProxy` with the given resolvers (names, or { resolver, allowedDomains }),
- * optional header and signOutUrl; `key` 'oidc-proxy' gives the seed document's spelling of the
- * provider key.
+ * optional header, signOutUrl and jwksUri; `key` 'oidc-proxy' gives the seed document's
+ * spelling of the provider key.
  */
-export function oidcProxyAuthYaml({ issuer, resolvers, header, signOutUrl, key = 'oidcProxy' }) {
+export function oidcProxyAuthYaml({ issuer, resolvers, header, signOutUrl, jwksUri, key = 'oidcProxy' }) {
   const lines = [
     'auth:',
     '  providers:',
@@ -29,6 +29,7 @@ export function oidcProxyAuthYaml({ issuer, resolvers, header, signOutUrl, key =
     `      audience: '${CLIENT_ID}'`,
     ...(header ? [`      oidcIdTokenHeader: '${header}'`] : []),
     ...(signOutUrl ? [`      signOutUrl: '${signOutUrl}'`] : []),
+    ...(jwksUri ? [`      jwksUri: '${jwksUri}'`] : []),
     '      signIn:',
     '        resolvers:',
     ...resolvers.map(r => (typeof r === 'string' ? { resolver: r } : r)).flatMap(({ resolver, allowedDomains }) => [
