@@ -17,10 +17,10 @@ export function seedAuthYaml({ issuer }) {
 
 /**
  * `auth.providers.oidcProxy` with the given resolvers (names, or { resolver, allowedDomains }),
- * optional header, signOutUrl and jwksUri; `key` 'oidc-proxy' gives the seed document's
+ * optional header, signOutUrl, jwksUri and clockTolerance; `key` 'oidc-proxy' gives the seed document's
  * spelling of the provider key.
  */
-export function oidcProxyAuthYaml({ issuer, resolvers, header, signOutUrl, jwksUri, key = 'oidcProxy' }) {
+export function oidcProxyAuthYaml({ issuer, resolvers, header, signOutUrl, jwksUri, clockTolerance, key = 'oidcProxy' }) {
   const lines = [
     'auth:',
     '  providers:',
@@ -30,6 +30,7 @@ export function oidcProxyAuthYaml({ issuer, resolvers, header, signOutUrl, jwksU
     ...(header ? [`      oidcIdTokenHeader: '${header}'`] : []),
     ...(signOutUrl ? [`      signOutUrl: '${signOutUrl}'`] : []),
     ...(jwksUri ? [`      jwksUri: '${jwksUri}'`] : []),
+    ...(clockTolerance !== undefined ? [`      clockTolerance: ${clockTolerance}`] : []),
     '      signIn:',
     '        resolvers:',
     ...resolvers.map(r => (typeof r === 'string' ? { resolver: r } : r)).flatMap(({ resolver, allowedDomains }) => [
