@@ -155,6 +155,12 @@ interface OidcProxyCommonConfig {
    * @maximum 3600
    */
   signInCacheMaxAgeSeconds?: number;
+  /**
+   * The proxy's logout URL (absolute, or a path starting with /), where the browser goes after
+   * Backstage's sign-out; read by @backstage/plugin-app-module-oidc-proxy.
+   * @visibility frontend
+   */
+  signOutUrl?: string;
   signIn: {
     /** @minItems 1 */
     resolvers: OidcProxySignInResolverEntry[];

@@ -48,6 +48,8 @@ describe('start-up fails on config errors, naming the key', () => {
     ['no signIn', { oidcProxy: { ...valid, signIn: undefined } }, /auth\.providers\.oidcProxy\.signIn\.resolvers/],
     ['unknown resolver', { oidcProxy: { ...valid, signIn: { resolvers: [{ resolver: 'usernameMatchingUserEntityName' }] } } }, /signIn\.resolvers\[0\]\.resolver.*usernameMatchingUserEntityName/],
     ['unknown provider option (a typo)', { oidcProxy: { ...valid, algorithm: ['RS256'] } }, /auth\.providers\.oidcProxy\.algorithm\b.*not an option/],
+    ['signOutUrl neither a URL nor a path', { oidcProxy: { ...valid, signOutUrl: 'oauth2callback?logout=x' } }, /auth\.providers\.oidcProxy\.signOutUrl/],
+    ['signOutUrl of another scheme', { 'oidc-proxy': { ...valid, signOutUrl: 'javascript:alert(1)' } }, /auth\.providers\.oidc-proxy\.signOutUrl/],
     ['requireEmailVerifiedClaim not a boolean', { oidcProxy: { ...valid, requireEmailVerifiedClaim: 'maybe' } }, /requireEmailVerifiedClaim/],
     [
       'non-ASCII allowedDomains entry',
@@ -160,4 +162,24 @@ auth:
       }
     });
   }
+});
+
+describe('signOutUrl: the backend accepts it, the frontend package gets it', () => {
+  for (const signOutUrl of ['/oauth2callback?logout=https%3A%2F%2Fbackstage.example.com%2F', 'https://proxy.example.com/oauth2/sign_out?rd=']) {
+    test(`start-up accepts ${signOutUrl}`, async () => {
+      const backend = await startAuthBackend({ providers: { oidcProxy: { ...valid, signOutUrl } } });
+      await backend.stop();
+    });
+  }
+
+  test('with the frontend package, the schema makes it frontend-visible under either key', async () => {
+    const packagePaths = ['package.json', 'plugins/app-module-oidc-proxy/package.json'].map(p => path.join(root, p));
+    const schema = await loadConfigSchema({ dependencies: [], packagePaths, noUndeclaredProperties: true });
+    const block = { issuer: 'https://i', audience: 'a', signIn: { resolvers: [{ resolver: 'signInWithoutCatalogUser' }] } };
+    for (const key of ['oidcProxy', 'oidc-proxy']) {
+      const data = { app: { baseUrl: 'http://localhost:3000' }, auth: { providers: { [key]: { ...block, signOutUrl: '/logout' } } } };
+      const [visible] = schema.process([{ data, context: 'test' }], { visibility: ['frontend'] });
+      assert.deepEqual(visible.data.auth, { providers: { [key]: { signOutUrl: '/logout' } } }, key);
+    }
+  });
 });

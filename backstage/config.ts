@@ -51,6 +51,8 @@ const KNOWN_KEYS = [
   'requireEmailVerifiedClaim',
   'signInCacheMaxAgeSeconds',
   'signIn',
+  // Read by the frontend package (@backstage/plugin-app-module-oidc-proxy); checked here only.
+  'signOutUrl',
 ];
 
 /** The keys of one `issuers` entry. */
@@ -173,6 +175,15 @@ function buildVerifier(verify: VerifyOptions, fullKey: string): OidcVerifier {
   }
 }
 
+// The browser goes to it as it is: an absolute URL or a path on Backstage's own origin.
+function checkSignOutUrl(config: Config, fullKey: string): void {
+  const url = config.getOptionalString('signOutUrl');
+  if (url === undefined || (url.startsWith('/') && !url.startsWith('//'))) return;
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
+    throw new ConfigError(`${fullKey}.signOutUrl`, 'expected an http(s) URL or a path starting with /');
+  }
+}
+
 /**
  * Validates the provider block. `fullKey` is where it sits in the app config
  * (`auth.providers.oidcProxy` or `auth.providers.oidc-proxy`), for the messages.
@@ -218,5 +229,6 @@ export function readOidcProxyConfig(config: Config, fullKey = `auth.providers.${
       `must be between 0 (off) and ${MAX_MAX_AGE_SECONDS} seconds`,
     );
   }
+  checkSignOutUrl(config, fullKey);
   return { verify, verifier, issuers, header, requireEmailVerifiedClaim, signInCacheMaxAgeSeconds };
 }

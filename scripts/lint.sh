@@ -6,4 +6,4 @@ cargo fmt --all --check
 cargo clippy --release --workspace --all-targets --quiet -- -D warnings
 (cd fuzz && cargo fmt --check && cargo clippy --release --quiet -- -D warnings)
 npx eslint --max-warnings 0 backstage config.d.ts
-npx prettier --check 'backstage/**/*.ts' config.d.ts
+npx prettier --check 'backstage/**/*.ts' config.d.ts 'plugins/*/src/**/*.{ts,tsx}' 'plugins/*/config.d.ts'

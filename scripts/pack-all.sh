@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Packs the main package and every built platform package (npm/<platform>/ holding its .node)
-# into .artifacts/packages/, ready to publish together (the e2e scenario publishes exactly
-# these tarballs to a local registry).
+# Packs the main package, every built platform package (npm/<platform>/ holding its .node) and
+# the frontend package (plugins/app-module-oidc-proxy) into .artifacts/packages/, ready to
+# publish together (the e2e scenario publishes exactly these tarballs to a local registry).
 #
 # The main package's optionalDependencies are written the napi way, by `napi pre-publish`
 # (what `prepublishOnly` runs at a real release) with `--skip-optional-publish`, in a staged
@@ -43,6 +43,10 @@ for platform in "${built[@]}"; do
 done
 main_tgz="$(npm pack --silent --pack-destination "$OUT" "./$main" | tail -n 1)"
 rm -rf "$STAGE"
+# The frontend package, built by backstage-cli in its own npm project: @backstage/cli is large,
+# so only this step installs it, not the root's `npm ci`.
+bash scripts/build-frontend.sh
+npm pack --silent --pack-destination "$OUT" ./plugins/app-module-oidc-proxy >/dev/null
 # The main package carries no binary: each platform's comes from its own package.
 if tar -tzf "$OUT/$main_tgz" | grep -q '\.node$'; then
   echo "pack-all: $main_tgz contains a .node file" >&2

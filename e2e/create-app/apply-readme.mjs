@@ -3,9 +3,9 @@
 // README cannot drift from what this scenario tests:
 //   1. Backend: the `yarn --cwd packages/backend add ...` command, and the `backend.add(...)` line
 //      placed after the template's auth plugin line.
-//   3. Frontend: for the new frontend system (default template) the sign-in module file verbatim
-//      and the App.tsx lines that add it to `features`; for the legacy app (`--legacy`) the
-//      `components.SignInPage` line in place of the template's guest sign-in page.
+//   3. Frontend: the `yarn --cwd packages/app add` of the frontend package; for the new frontend
+//      system (default template) nothing else, the app discovers it; for the legacy app
+//      (`--legacy`) also the `components.SignInPage` line in place of the guest sign-in page.
 // The configuration (step 2) is written per run by the tests (lib/app.mjs), since the issuer's
 // port is only known then. Usage: node apply-readme.mjs APP_DIR default|legacy
 import fs from 'node:fs';
@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 
 const README = fileURLToPath(new URL('../../README.md', import.meta.url));
 const PACKAGE = '@backstage/plugin-auth-backend-module-oidc-proxy-provider';
+const FRONTEND_PACKAGE = '@backstage/plugin-app-module-oidc-proxy';
 
 /** The fenced code blocks of a Markdown text, each with the headings it sits under. */
 export function codeBlocks(markdown) {
@@ -93,29 +94,26 @@ function backend(appDir, blocks) {
   assertContains(file, block);
 }
 
-function newFrontend(appDir, blocks) {
-  const heading = 'New frontend system';
-  const moduleBlocks = blocks.filter(b => b.headings.some(h => h.startsWith(heading)) && b.title?.startsWith('packages/app/src/modules/'));
-  if (moduleBlocks.length !== 1) throw new Error(`README.md: expected one sign-in module file under "${heading}"`);
-  const moduleFile = path.join(appDir, moduleBlocks[0].title);
-  fs.mkdirSync(path.dirname(moduleFile), { recursive: true });
-  fs.writeFileSync(moduleFile, `${moduleBlocks[0].lines.join('\n')}\n`);
+// The frontend package's install command under a heading, run in the app.
+function addFrontendPackage(appDir, blocks, heading) {
+  const commands = blocks.filter(b => b.lang === 'sh' && b.headings.some(h => h.startsWith(heading)));
+  const install = commands.flatMap(b => b.lines).find(l => l.startsWith('yarn '));
+  if (install !== `yarn --cwd packages/app add ${FRONTEND_PACKAGE}`) throw new Error(`README.md: unexpected install command under "${heading}": ${install}`);
+  console.log(`$ ${install}`);
+  const r = spawnSync(install, { cwd: appDir, shell: true, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`${install}: exit ${r.status}`);
+}
 
-  const app = readmeBlock(blocks, heading, 'packages/app/src/App.tsx');
-  const importLine = app.lines.find(l => l.startsWith('import ') && l.includes('./modules/'));
-  const name = /import \{ (\w+) \}/.exec(importLine)[1];
-  const file = path.join(appDir, 'packages/app/src/App.tsx');
-  edit(file, text => {
-    const at = lastImportEnd(text);
-    const withImport = `${text.slice(0, at)}${importLine}\n${text.slice(at)}`;
-    return withImport.replace(/features: \[([^\]]*?)\s*\]/, (_, list) => `features: [${list}, ${name}]`);
-  });
-  assertContains(file, app);
+// The default template discovers features from packages (app.packages: all): the package is
+// the whole change, no code.
+function newFrontend(appDir, blocks) {
+  addFrontendPackage(appDir, blocks, 'New frontend system');
 }
 
 function legacyFrontend(appDir, blocks) {
+  addFrontendPackage(appDir, blocks, 'Legacy frontend');
   const app = readmeBlock(blocks, 'Legacy frontend', 'packages/app/src/App.tsx');
-  const importLine = app.lines.find(l => l.includes('ProxiedSignInPage') && l.startsWith('import '));
+  const importLine = app.lines.find(l => l.startsWith('import ') && l.includes(FRONTEND_PACKAGE));
   const signInLine = app.lines.find(l => l.trim().startsWith('SignInPage:'));
   const file = path.join(appDir, 'packages/app/src/App.tsx');
   edit(file, text => {

@@ -6,14 +6,15 @@
 # would leave tarball URLs to the old port in Yarn's cache.
 E2E_REGISTRY_PORT="${E2E_REGISTRY_PORT:-48730}"
 REGISTRY_URL="http://127.0.0.1:$E2E_REGISTRY_PORT"
-OURS='@backstage/plugin-auth-backend-module-oidc-proxy-provider'
+OURS=('@backstage/plugin-auth-backend-module-oidc-proxy-provider' '@backstage/plugin-app-module-oidc-proxy')
 
 registry_start() { # CACHE_DIR LOG
   local dir="$1/verdaccio" log="$2" here
   here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
   mkdir -p "$dir/storage"
   # Each run publishes ours afresh (same version, new content): drop the previous run's copies.
-  rm -rf "$dir/storage/$OURS"*
+  local name
+  for name in "${OURS[@]}"; do rm -rf "$dir/storage/$name"*; done
   sed "s#UPSTREAM_URL#$(npm config get registry)#" "$here/verdaccio.yaml" >"$dir/config.yaml"
   if curl -fsS "$REGISTRY_URL/-/ping" >/dev/null 2>&1; then
     echo "registry.sh: port $E2E_REGISTRY_PORT is taken (set E2E_REGISTRY_PORT)" >&2

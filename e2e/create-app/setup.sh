@@ -79,7 +79,8 @@ export YARN_ENABLE_PROGRESS_BARS=false
 # A new app has no lockfile to keep: Yarn would refuse to write one when it detects CI.
 export YARN_ENABLE_IMMUTABLE_INSTALLS=false
 # Each run republishes the same version with new content: Yarn must not reuse a cached copy.
-find "$YARN_GLOBAL_FOLDER" -name '*plugin-auth-backend-module-oidc-proxy-provider*' -exec rm -rf {} + 2>/dev/null || true
+find "$YARN_GLOBAL_FOLDER" \( -name '*plugin-auth-backend-module-oidc-proxy-provider*' -o -name '*plugin-app-module-oidc-proxy*' \) \
+  -exec rm -rf {} + 2>/dev/null || true
 
 CREATE_APP_VERSION="$(node -p "require('$HERE/node_modules/@backstage/create-app/package.json').version")"
 for template in "${TEMPLATES[@]}"; do

@@ -16,10 +16,11 @@ export function seedAuthYaml({ issuer }) {
 }
 
 /**
- * `auth.providers.oidcProxy` with the given resolvers (names) and optional header; `key` 'oidc-proxy'
- * gives the seed document's spelling of the provider key.
+ * `auth.providers.oidcProxy` with the given resolvers (names, or { resolver, allowedDomains }),
+ * optional header, signOutUrl, jwksUri and clockTolerance; `key` 'oidc-proxy' gives the seed document's
+ * spelling of the provider key.
  */
-export function oidcProxyAuthYaml({ issuer, resolvers, header, key = 'oidcProxy' }) {
+export function oidcProxyAuthYaml({ issuer, resolvers, header, signOutUrl, jwksUri, clockTolerance, key = 'oidcProxy' }) {
   const lines = [
     'auth:',
     '  providers:',
@@ -27,9 +28,15 @@ export function oidcProxyAuthYaml({ issuer, resolvers, header, key = 'oidcProxy'
     `      issuer: ${issuer}`,
     `      audience: '${CLIENT_ID}'`,
     ...(header ? [`      oidcIdTokenHeader: '${header}'`] : []),
+    ...(signOutUrl ? [`      signOutUrl: '${signOutUrl}'`] : []),
+    ...(jwksUri ? [`      jwksUri: '${jwksUri}'`] : []),
+    ...(clockTolerance !== undefined ? [`      clockTolerance: ${clockTolerance}`] : []),
     '      signIn:',
     '        resolvers:',
-    ...resolvers.map(r => `          - resolver: ${r}`),
+    ...resolvers.map(r => (typeof r === 'string' ? { resolver: r } : r)).flatMap(({ resolver, allowedDomains }) => [
+      `          - resolver: ${resolver}`,
+      ...(allowedDomains ? [`            allowedDomains: [${allowedDomains.map(d => `'${d}'`).join(', ')}]`] : []),
+    ]),
   ];
   return `${lines.join('\n')}\n`;
 }

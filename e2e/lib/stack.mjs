@@ -24,7 +24,7 @@ function saveLog(scenario, server, text) {
 }
 
 /**
- * name: the scenario, for log file names. authYaml({ issuer }) returns the scenario's auth config. proxies: { name: { header,
+ * name: the scenario, for log file names. authYaml({ issuer, publicUrl }) returns the scenario's auth config. proxies: { name: { header,
  * sessionAtTokenExpiry, sessionMaxDuration } }. idTokenTtl: seconds. app: starts the Backstage app, with
  * startBackend's arguments and result (plus `frontendPort` when a dev server serves the frontend); the
  * e2e app's backend by default. envoys: { name: { pathPrefix } }, Envoys with ext_authz
@@ -58,6 +58,8 @@ export async function startStack({ name, authYaml, proxies = { main: {} }, envoy
           client_id: CLIENT_ID,
           client_secret: clientSecret,
           redirect_uris: [...Object.values(proxyPorts), ...Object.values(envoyPorts)].map(p => `http://127.0.0.1:${p}/oauth2callback`),
+          // Where RP-initiated logout may send the browser back to: each proxy's root.
+          post_logout_redirect_uris: [...Object.values(proxyPorts), ...Object.values(envoyPorts)].map(p => `http://127.0.0.1:${p}/`),
           grant_types: ['authorization_code'],
           response_types: ['code'],
         },
@@ -68,7 +70,7 @@ export async function startStack({ name, authYaml, proxies = { main: {} }, envoy
     // The backend's public URL is the first proxy's; the frontend rebases both URLs onto the
     // origin it is loaded from, so other proxies in front of the same backend work too.
     const publicUrl = `http://127.0.0.1:${[...Object.values(proxyPorts), ...Object.values(envoyPorts)][0]}`;
-    const backend = await app({ port: backendPort, publicUrl, authYaml: authYaml({ issuer: idp.issuer }), imgSrc: [idp.issuer] });
+    const backend = await app({ port: backendPort, publicUrl, authYaml: authYaml({ issuer: idp.issuer, publicUrl }), imgSrc: [idp.issuer] });
     stoppers.push(async () => {
       await backend.stop();
       saveLog(name, 'backend', backend.output());

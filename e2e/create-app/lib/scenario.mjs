@@ -1,6 +1,8 @@
 // The checks every create-app run gets, through Apache mod_auth_openidc and Chromium: the seed's
-// Verification (home page with no Backstage interaction, /settings, the refresh response), a
-// user the catalog does not know, and a proxy session that ends.
+// Verification (home page with no Backstage interaction, /settings, the refresh response), and
+// the frontend package's behaviours: the sign-in page it brings (no sign-in code in the default
+// app), a refused user's reason and code, sign-out at the proxy and the IdP, and an open tab
+// that outlives its proxy session.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -11,19 +13,32 @@ import { oidcProxyAuthYaml } from '../../lib/auth-config.mjs';
 import {
   expectRefreshHoldsCatalogUser,
   expectSettingsShow,
-  fetchRefresh,
   openHome,
   REFRESH_PATH,
   sawIdpInteraction,
   trackNavigations,
+  wentThroughIdp,
 } from '../../lib/backstage-page.mjs';
 import { loginAtIdp } from '../../lib/browser.mjs';
 import { userByLogin } from '../../lib/users.mjs';
 import { ARTIFACTS_DIR } from '../../lib/paths.mjs';
-import { appStarter } from './app.mjs';
+import { appDirs, appStarter } from './app.mjs';
 
-const jane = userByLogin('jane'); // in the catalog (fixtures/catalog.yaml)
-const sam = userByLogin('sam'); // not in the catalog
+const jane = userByLogin('jane'); // in the catalog (fixtures/catalog.yaml), example.com
+const sam = userByLogin('sam'); // example.org: not an allowed domain
+
+const FRONTEND_PACKAGE = '@backstage/plugin-app-module-oidc-proxy';
+
+/** Every file under a directory. */
+function sourceFiles(dir) {
+  return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter(e => e.isFile()).map(e => path.join(e.parentPath, e.name));
+}
+
+/** The status the proxy answers a refresh call with, asked with the page's cookies but not by its scripts. */
+async function proxyAnswer(page, url) {
+  const res = await page.context().request.get(url, { headers: { 'x-requested-with': 'XMLHttpRequest' }, maxRedirects: 0 });
+  return res.status();
+}
 
 // The proxy session of the `ending` proxy (OIDCSessionMaxDuration, seconds): long enough for a
 // first page load of a development build, short enough to wait out.
@@ -49,7 +64,14 @@ export function createAppScenario({ template, mode, providerKey = 'oidcProxy' })
         name,
         app: appStarter({ template, mode }),
         proxies: { main: {}, ending: { sessionMaxDuration: SESSION_SECONDS } },
-        authYaml: ({ issuer }) => oidcProxyAuthYaml({ issuer, resolvers: ['emailMatchingUserEntityProfileEmail'], key: providerKey }),
+        authYaml: ({ issuer, publicUrl }) =>
+          oidcProxyAuthYaml({
+            issuer,
+            resolvers: [{ resolver: 'emailMatchingUserEntityProfileEmail', allowedDomains: ['example.com'] }],
+            // mod_auth_openidc's logout, back to the main proxy (registered at the IdP).
+            signOutUrl: `/oauth2callback?logout=${encodeURIComponent(`${publicUrl}/`)}`,
+            key: providerKey,
+          }),
       });
       // Signed in first, so its session runs out while the other tests run. Own browser
       // context: both proxies are on 127.0.0.1 and Apache's cookie has the same name on both.
@@ -79,7 +101,29 @@ export function createAppScenario({ template, mode, providerKey = 'oidcProxy' })
       await expectRefreshHoldsCatalogUser(page, jane);
     });
 
-    test('a user the catalog does not know gets the refusal page, not a blank screen', async () => {
+    if (template === 'default') {
+      test('the default app holds no sign-in code: the package alone provides the sign-in page', () => {
+        const { dir } = appDirs(template);
+        const deps = JSON.parse(fs.readFileSync(path.join(dir, 'packages/app/package.json'), 'utf8')).dependencies;
+        assert.ok(deps[FRONTEND_PACKAGE], `packages/app depends on ${FRONTEND_PACKAGE}`);
+        for (const file of sourceFiles(path.join(dir, 'packages/app/src'))) {
+          const text = fs.readFileSync(file, 'utf8');
+          for (const word of ['SignInPage', 'SignInPageBlueprint', 'ProxiedSignInPage']) {
+            assert.ok(!text.includes(word), `${path.relative(dir, file)} mentions ${word}`);
+          }
+        }
+      });
+    } else {
+      test('the legacy app signs in with OidcProxySignInPage', () => {
+        const { dir } = appDirs(template);
+        const app = fs.readFileSync(path.join(dir, 'packages/app/src/App.tsx'), 'utf8');
+        assert.match(app, /SignInPage: OidcProxySignInPage,/);
+        assert.match(app, new RegExp(`import \\{ OidcProxySignInPage \\} from '${FRONTEND_PACKAGE}';`));
+        assert.ok(!app.includes('ProxiedSignInPage'));
+      });
+    }
+
+    test("a user whose domain is not allowed sees the reason and code, and how to sign in again", async () => {
       const refused = await (await stack.browser.newContext()).newPage();
       const response = refused.waitForResponse(r => new URL(r.url()).pathname === REFRESH_PATH, { timeout: 120_000 });
       await refused.goto(`${stack.proxies.main.url}/`);
@@ -87,38 +131,77 @@ export function createAppScenario({ template, mode, providerKey = 'oidcProxy' })
       const res = await response;
       const body = await res.text();
       assert.equal(res.status(), 403, body);
-      // The reason is in the response (README, Verify); the page does not show it.
-      assert.match(JSON.parse(body).error.message, /no configured sign-in resolver matched this user/);
-      // ProxiedSignInPage's error panel, collapsed; opened, it names the status (README, Verify).
-      await refused.getByText('You do not appear to be signed in.', { exact: false }).first().waitFor({ timeout: 60_000 });
+      const panel = refused.getByTestId('oidc-proxy-refusal');
+      await panel.getByText("Your email's domain is not allowed (ERR_IDENTITY_DOMAIN_NOT_ALLOWED)").waitFor({ timeout: 60_000 });
+      const text = await panel.innerText();
+      assert.match(text, /Time: \d{4}-\d\d-\d\dT/);
+      const reference = JSON.parse(body).error.reference;
+      if (reference) assert.ok(text.includes(reference), `the page shows the reference ${reference}`);
+      assert.doesNotMatch(text, /reload/i);
+      // Signing in again goes through the proxy's logout, so the proxy starts a new session.
+      const again = await panel.getByRole('link', { name: 'sign in again at the proxy' }).getAttribute('href');
+      assert.match(again, /^\/oauth2callback\?logout=/);
       fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
       await refused.screenshot({ path: path.join(ARTIFACTS_DIR, `${name}-refused.png`) });
-      await refused.getByText('You do not appear to be signed in.', { exact: false }).first().click();
-      await refused.getByText('Request failed with 403 Forbidden').first().waitFor({ timeout: 15_000 });
       assert.equal(await refused.getByRole('heading', { name: /Catalog/ }).count(), 0);
       await refused.context().close();
     });
 
-    test('once the proxy session has ended, the next page load goes to the login again and signs in', async () => {
-      // Bounded wait for the session's end; mod_auth_openidc then answers a fetch with 401.
+    test('once the proxy session has ended, the open tab reloads through the proxy and stays signed in', async () => {
+      // Watched from before the session ends: a background call of the app may be the first to
+      // meet the proxy's refusal, and reload the page by itself.
+      const hops = trackNavigations(ending);
+      const refreshed = ending.waitForResponse(r => new URL(r.url()).pathname === REFRESH_PATH, { timeout: 240_000 });
+      // Bounded wait for the session's end, asked outside the page (its fetch would react).
       await sleep(Math.max(0, endingSince + SESSION_SECONDS * 1000 - Date.now()));
-      let res;
+      let status;
       for (let i = 0; i < 120; i++) {
-        res = await fetchRefresh(ending);
-        if (res.status !== 200) break;
+        status = await proxyAnswer(ending, `${stack.proxies.ending.url}${REFRESH_PATH}`);
+        if (status !== 200) break;
         await sleep(1000);
       }
-      assert.equal(res.status, 401, `the proxy turned the request away: ${res.text}`);
-      // Without the IdP's own session, the login form shows: the proxy's login, not a broken app.
-      const idp = new URL(stack.idp.issuer);
-      const context = ending.context();
-      const kept = (await context.cookies()).filter(c => c.domain !== idp.hostname);
-      await context.clearCookies();
-      await context.addCookies(kept);
-      const hops = trackNavigations(ending);
-      const again = await openHome(ending, `${stack.proxies.ending.url}/`, { login: jane.login, ready: catalogHome });
-      assert.ok(sawIdpInteraction(hops), `went through the IdP login: ${hops.join(' -> ')}`);
-      assert.equal(again.userEntityRef, jane.catalogEntityRef);
+      assert.equal(status, 401, 'the proxy turned the request away');
+      // The next in-app navigation loads the page's code and calls the catalog API; the proxy
+      // refuses both, and the page reloads through the proxy and the IdP, whose session lives
+      // on: no login form.
+      const navigated = hops.length === 0;
+      if (navigated) {
+        await ending.evaluate(() => {
+          window.history.pushState({}, '', '/api-docs');
+          window.dispatchEvent(new PopStateEvent('popstate'));
+        });
+      }
+      const again = await refreshed;
+      assert.equal(again.status(), 200, await again.text());
+      assert.equal((await again.json()).backstageIdentity.identity.userEntityRef, jane.catalogEntityRef);
+      assert.ok(wentThroughIdp(hops, stack.idp.issuer), `went through the IdP: ${hops.join(' -> ')}`);
+      assert.ok(!sawIdpInteraction(hops), `no login form: ${hops.join(' -> ')}`);
+      if (navigated) assert.equal(new URL(ending.url()).pathname, '/api-docs', 'the reload kept the navigation');
+      await ending.getByRole('heading', { name: /API|Catalog/ }).first().waitFor({ timeout: 60_000 });
+      assert.equal(await ending.getByTestId('oidc-proxy-refusal').count(), 0);
+      fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
+      await ending.screenshot({ path: path.join(ARTIFACTS_DIR, `${name}-after-proxy-session.png`) });
+    });
+
+    // Last: it ends jane's sessions in this browser context.
+    test('sign-out ends the proxy and IdP sessions: the browser is not signed back in', async () => {
+      await page.goto(`${stack.proxies.main.url}/settings`);
+      await page.getByTestId('user-settings-menu').click();
+      const hops = trackNavigations(page);
+      await page.getByTestId('sign-out').click();
+      // mod_auth_openidc's logout ends the proxy session, then the IdP asks to confirm its own.
+      await page.getByRole('button', { name: 'Yes, sign me out' }).waitFor({ timeout: 60_000 });
+      assert.ok(hops.some(u => new URL(u).pathname === '/oauth2callback' && new URL(u).searchParams.has('logout')), hops.join(' -> '));
+      assert.equal(new URL(page.url()).origin, new URL(stack.idp.issuer).origin);
+      assert.equal(await proxyAnswer(page, `${stack.proxies.main.url}${REFRESH_PATH}`), 401, 'no proxy session');
+      await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+      // Back at the proxy, which sends the browser to the IdP: its login form, not Backstage.
+      await page.waitForSelector('input[name="login"]', { timeout: 60_000 });
+      assert.ok(sawIdpInteraction(hops), hops.join(' -> '));
+      assert.ok(
+        hops.some(u => new URL(u).origin === stack.proxies.main.url && new URL(u).pathname === '/'),
+        `returned to the proxy: ${hops.join(' -> ')}`,
+      );
     });
   });
 }
