@@ -5,7 +5,7 @@
 use libfuzzer_sys::fuzz_target;
 use oidc_proxy_core::jwks::{self, Choice, KeySet};
 use oidc_proxy_core::key_store::Snapshot;
-use oidc_proxy_core::{json_object, token, Verifier, VerifyOptions};
+use oidc_proxy_core::{json_object, token, Code, Verifier, VerifyOptions};
 use std::sync::{Arc, LazyLock};
 
 // Built once: the keys and the verifier are fixed, only the token is fuzzed.
@@ -22,7 +22,7 @@ static VERIFIER: LazyLock<Verifier> = LazyLock::new(|| {
 fn signature_verifies(token: &str) -> bool {
     let Ok(jws) = token::parse_jws(token) else { return false };
     match KEYS.keys.choose(jws.alg, jws.kid.as_deref()) {
-        Choice::Key(key) => jwks::verify_signature(key, jws.alg, jws.signing_input.as_bytes(), jws.signature).is_ok(),
+        Choice::Key(key) => jwks::verify_signature(key, jws.alg, jws.signing_input.as_bytes(), &jws.signature).is_ok(),
         _ => false,
     }
 }
@@ -34,6 +34,13 @@ fuzz_target!(|data: &[u8]| {
     let signed = signature_verifies(token);
     // Verification may only succeed for what both the parser and the JWS layer accept,
     // and then returns the payload it parsed.
+    // Signature first: a token whose signature fails is never refused for its payload or
+    // its claims, which are not read before the signature holds.
+    if let Err(e) = &verified {
+        let about_payload = matches!(e.code, Code::JwtInvalid | Code::JwtExpired)
+            || (e.code == Code::JwtClaimValidationFailed && e.claim.as_deref() != Some("typ"));
+        assert!(signed || !about_payload, "a token with a failing signature was refused for its payload: {e}");
+    }
     if let Ok(verified) = verified {
         assert!(signed, "verified a token whose signature the JWS layer refuses");
         let parsed = parsed.expect("verified a token the parser refuses");

@@ -17,7 +17,10 @@ pub struct Jws<'a> {
     pub kid: Option<String>,
     /// `header.payload`, the bytes the signature covers.
     pub signing_input: &'a str,
-    pub signature: &'a str,
+    /// The signature, decoded once, here.
+    pub signature: Vec<u8>,
+    /// The payload's bytes, decoded but not read: nothing in them is looked at before the
+    /// signature is checked, but the bounded read of `iss` that picks an issuer's keys.
     pub payload: Vec<u8>,
 }
 
@@ -27,7 +30,7 @@ pub struct Token<'a> {
     pub alg: Algorithm,
     pub kid: Option<String>,
     pub signing_input: &'a str,
-    pub signature: &'a str,
+    pub signature: Vec<u8>,
     /// The payload text, a JSON object without duplicate names.
     pub payload_json: String,
     pub claims: Map<String, Value>,
@@ -70,9 +73,7 @@ pub fn parse_jws(token: &str) -> Result<Jws<'_>> {
     if signature.is_empty() {
         return Err(Error::new(Code::JoseAlgNotAllowed, "the token is unsigned"));
     }
-    if base64url::decode(signature.as_bytes()).is_none() {
-        return Err(invalid("the signature is not canonical base64url"));
-    }
+    let signature = base64url::decode(signature.as_bytes()).ok_or_else(|| invalid("the signature is not canonical base64url"))?;
     let header_bytes =
         base64url::decode(header_b64.as_bytes()).ok_or_else(|| invalid("the protected header is not canonical base64url"))?;
     let header = json_object::parse(&header_bytes).map_err(|why| invalid(&format!("the protected header {why}")))?;
@@ -86,7 +87,7 @@ pub fn parse(token: &str) -> Result<Token<'_>> {
     read_payload(parse_jws(token)?)
 }
 
-/// The payload of a JWS as a JSON object.
+/// The payload of a JWS as a JSON object: for a verifier, only once the signature is checked.
 pub fn read_payload(jws: Jws<'_>) -> Result<Token<'_>> {
     let Jws { alg, kid, signing_input, signature, payload } = jws;
     let claims = json_object::parse(&payload).map_err(|why| Error::new(Code::JwtInvalid, format!("the payload {why}")))?;
@@ -175,7 +176,7 @@ mod tests {
         assert_eq!(parsed.alg, Algorithm::RS256);
         assert_eq!(parsed.kid.as_deref(), Some("k1"));
         assert_eq!(parsed.payload_json, r#"{"sub":"a"}"#);
-        assert_eq!(parsed.signature, "c2ln");
+        assert_eq!(parsed.signature, b"sig");
     }
 
     #[test]

@@ -332,19 +332,15 @@ impl Verifier {
         };
         let done = |result: Result<Verified>| Step::Done(result, Some(index));
         let issuer = &self.issuers[index];
-        let parsed = match token::read_payload(jws) {
-            Ok(parsed) => parsed,
-            Err(e) => return done(Err(e)),
-        };
-        if !self.algorithms.contains(&parsed.alg) {
+        if !self.algorithms.contains(&jws.alg) {
             return done(Err(Error::new(Code::JoseAlgNotAllowed, "the token's algorithm is not in the allowed list")));
         }
         let Some(keys) = keys_of(issuer) else {
             return Step::NeedKeys(index);
         };
-        let key = match keys.keys.choose(parsed.alg, parsed.kid.as_deref()) {
+        let key = match keys.keys.choose(jws.alg, jws.kid.as_deref()) {
             Choice::Key(key) => key,
-            Choice::NoMatch if !after_refetch && parsed.kid.is_some() && issuer.keys.fetched() => {
+            Choice::NoMatch if !after_refetch && jws.kid.is_some() && issuer.keys.fetched() => {
                 return Step::UnknownKid(index, keys.generation)
             }
             Choice::NoMatch => {
@@ -360,9 +356,15 @@ impl Verifier {
                 return done(Err(Error::new(Code::JwkInvalid, format!("the issuer's key for this token is unusable: {reason}"))))
             }
         };
-        if let Err(e) = jwks::verify_signature(key, parsed.alg, parsed.signing_input.as_bytes(), parsed.signature) {
+        // Signature first: the payload is parsed and its claims checked only once the
+        // signature over the raw segments holds.
+        if let Err(e) = jwks::verify_signature(key, jws.alg, jws.signing_input.as_bytes(), &jws.signature) {
             return done(Err(e));
         }
+        let parsed = match token::read_payload(jws) {
+            Ok(parsed) => parsed,
+            Err(e) => return done(Err(e)),
+        };
         let lifetime: Lifetime = match claims::check(&parsed.claims, &issuer.rules, now()) {
             Ok(lifetime) => lifetime,
             Err(e) => return done(Err(e)),
@@ -435,6 +437,38 @@ mod tests {
     fn refusal(v: &Verifier, token: &str) -> (Code, Option<String>) {
         let e = verify(v, token).unwrap_err();
         (e.code, e.claim)
+    }
+
+    /// A compact JWS with any payload bytes, signed by a test key.
+    fn sign_raw(key: usize, payload: &[u8]) -> String {
+        let (kid, der, _) = KEYS[key];
+        let header = crate::base64url::encode(json!({ "alg": "EdDSA", "kid": kid }).to_string().as_bytes());
+        let input = format!("{header}.{}", crate::base64url::encode(payload));
+        let der = crate::base64url::decode(der.as_bytes()).unwrap();
+        let signature = jsonwebtoken::crypto::sign(input.as_bytes(), &EncodingKey::from_ed_der(&der), Algorithm::EdDSA).unwrap();
+        format!("{input}.{signature}")
+    }
+
+    #[test]
+    fn the_signature_is_checked_before_the_payload_is_read() {
+        let v =
+            Verifier::new(&VerifyOptions { issuer: A.into(), audience: vec!["app-a".into()], jwks: Some(jwks(0)), ..Default::default() })
+                .unwrap();
+        // Signed by the issuer's key, the payload is read and refused for what it is...
+        for payload in [&b"[1,2]"[..], b"not json", b"{\"a\":1,\"a\":2}"] {
+            assert_eq!(refusal(&v, &sign_raw(0, payload)).0, Code::JwtInvalid);
+        }
+        let expired = json!({ "iss": A, "aud": "app-a", "sub": "jane", "iat": 1, "exp": 2 }).to_string();
+        assert_eq!(refusal(&v, &sign_raw(0, expired.as_bytes())).0, Code::JwtExpired);
+        // ...signed by another key (same kid), it is never read: the signature fails first.
+        let forged = |payload: &[u8]| {
+            let good = sign_raw(0, payload);
+            let other = sign_raw(1, payload);
+            format!("{}.{}", &good[..good.rfind('.').unwrap()], &other[other.rfind('.').unwrap() + 1..])
+        };
+        for payload in [&b"[1,2]"[..], b"not json", expired.as_bytes()] {
+            assert_eq!(refusal(&v, &forged(payload)).0, Code::JwsSignatureVerificationFailed);
+        }
     }
 
     #[test]
