@@ -3,10 +3,10 @@
 // its code, the value that did not match and the exit code; --backend against a real backend.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startOidcIssuer, OTHER_CLIENT_ID } from './support/oidc-issuer.mjs';
-import { startAuthBackend } from './support/auth-backend.mjs';
-import { freePort } from './support/processes.mjs';
-import { runCli, runCliJson, writeConfig } from './support/cli.mjs';
+import { startOidcIssuer, OTHER_CLIENT_ID } from '../test-support/oidc-issuer.mjs';
+import { startAuthBackend } from '../test-support/auth-backend.mjs';
+import { freePort } from '../test-support/processes.mjs';
+import { runCli, runCliJson, writeConfig } from '../test-support/cli.mjs';
 
 let idp;
 let config;

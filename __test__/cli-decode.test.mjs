@@ -2,8 +2,8 @@
 // dates and seconds from now, warnings for what is not an ID token, exit 2 for garbage.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startOidcIssuer } from './support/oidc-issuer.mjs';
-import { runCli, runCliJson } from './support/cli.mjs';
+import { startOidcIssuer } from '../test-support/oidc-issuer.mjs';
+import { runCli, runCliJson } from '../test-support/cli.mjs';
 
 let idp;
 before(async () => {

@@ -4,9 +4,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { startOidcIssuer } from './support/oidc-issuer.mjs';
-import { makeKey } from './support/test-issuer.mjs';
-import { runCli, runCliJson, writeConfig } from './support/cli.mjs';
+import { startOidcIssuer } from '../test-support/oidc-issuer.mjs';
+import { makeKey } from '../test-support/test-issuer.mjs';
+import { runCli, runCliJson, writeConfig } from '../test-support/cli.mjs';
 
 let idp;
 before(async () => {

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OidcVerifier, ErrorCode, errorCodes, cacheStats, verifyIdToken, validateOptions } from '../index.js';
-import { startIssuer, optionsFor } from './support/test-issuer.mjs';
+import { startIssuer, optionsFor } from '../test-support/test-issuer.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 let issuer;

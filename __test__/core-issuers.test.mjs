@@ -4,8 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OidcVerifier, validateOptions, verifyIdToken } from '../index.js';
-import { startIssuer } from './support/test-issuer.mjs';
-import { hostileCases, hostileContext } from './support/hostile-tokens.mjs';
+import { startIssuer } from '../test-support/test-issuer.mjs';
+import { hostileCases, hostileContext } from '../test-support/hostile-tokens.mjs';
 
 const codeOf = promise => promise.then(() => 'OK', e => e.code);
 

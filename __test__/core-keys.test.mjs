@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { verifyIdToken, prefetchKeys, cacheStats } from '../index.js';
-import { startIssuer, optionsFor } from './support/test-issuer.mjs';
+import { startIssuer, optionsFor } from '../test-support/test-issuer.mjs';
 
 const sleep = ms => new Promise(r => setTimeout(r, ms));
 const COOLDOWN_MS = 5000; // KID_MISS_COOLDOWN

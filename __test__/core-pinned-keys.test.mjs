@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { OidcVerifier, cacheStats } from '../index.js';
-import { startIssuer, makeKey } from './support/test-issuer.mjs';
+import { startIssuer, makeKey } from '../test-support/test-issuer.mjs';
 
 const sleep = ms => new Promise(r => setTimeout(r, ms));
 const codeOf = promise => promise.then(() => 'OK', e => e.code);

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import http from 'node:http';
-import { startIssuer, optionsFor } from './support/test-issuer.mjs';
+import { startIssuer, optionsFor } from '../test-support/test-issuer.mjs';
 
 const dir = mkdtempSync(join(tmpdir(), 'oidc-proxy-transport-'));
 const addon = new URL('../index.js', import.meta.url).pathname;

@@ -3,7 +3,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { verifyIdToken, errorCodes, validateOptions } from '../index.js';
-import { startIssuer, makeKey, optionsFor, b64 } from './support/test-issuer.mjs';
+import { startIssuer, makeKey, optionsFor, b64 } from '../test-support/test-issuer.mjs';
 
 let issuer;
 let options;

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { verifyIdToken } from '../index.js';
-import { startFaultyIssuer } from './support/faulty-issuer.mjs';
+import { startFaultyIssuer } from '../test-support/faulty-issuer.mjs';
 
 const sleep = ms => new Promise(r => setTimeout(r, ms));
 const optionsFor = issuer => ({ issuer: issuer.url, audience: 'backstage' });

@@ -7,8 +7,8 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import crypto from 'node:crypto';
 import { verifyIdToken, cacheStats } from '../index.js';
-import { startIssuer, optionsFor, b64 } from './support/test-issuer.mjs';
-import { moduleMissing, startModuleBackend } from './support/module-backend.mjs';
+import { startIssuer, optionsFor, b64 } from '../test-support/test-issuer.mjs';
+import { moduleMissing, startModuleBackend } from '../test-support/module-backend.mjs';
 
 const sleep = ms => new Promise(r => setTimeout(r, ms));
 const codeOf = promise => promise.then(() => 'OK', e => e.code);

@@ -5,9 +5,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { verifyIdToken } from '../index.js';
-import { startIssuer, optionsFor } from './support/test-issuer.mjs';
-import { hostileCases, hostileContext } from './support/hostile-tokens.mjs';
-import { moduleMissing, startModuleBackend } from './support/module-backend.mjs';
+import { startIssuer, optionsFor } from '../test-support/test-issuer.mjs';
+import { hostileCases, hostileContext } from '../test-support/hostile-tokens.mjs';
+import { moduleMissing, startModuleBackend } from '../test-support/module-backend.mjs';
 
 const cases = hostileCases();
 let issuer, attacker, ctx, options;

@@ -10,8 +10,8 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
-import { startIssuer } from './support/test-issuer.mjs';
-import { startAuthBackend, user, group } from './support/auth-backend.mjs';
+import { startIssuer } from '../test-support/test-issuer.mjs';
+import { startAuthBackend, user, group } from '../test-support/auth-backend.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, loadConfigSchema } from '@backstage/config-loader';
-import { startAuthBackend } from './support/auth-backend.mjs';
+import { startAuthBackend } from '../test-support/auth-backend.mjs';
 
 // A backend that fails to start leaves its process-wide error listeners behind.
 process.setMaxListeners(50);

@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
-import { startIdpShape } from './support/idp-shapes.mjs';
-import { startAuthBackend, user, group } from './support/auth-backend.mjs';
+import { startIdpShape } from '../test-support/idp-shapes.mjs';
+import { startAuthBackend, user, group } from '../test-support/auth-backend.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');

@@ -2,8 +2,8 @@
 // answer 503 with a one-line reason, and they recover by themselves once the issuer is back.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startOidcIssuer } from './support/oidc-issuer.mjs';
-import { startAuthBackend } from './support/auth-backend.mjs';
+import { startOidcIssuer } from '../test-support/oidc-issuer.mjs';
+import { startAuthBackend } from '../test-support/auth-backend.mjs';
 
 const sleep = ms => new Promise(r => setTimeout(r, ms));
 

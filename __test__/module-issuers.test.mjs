@@ -10,8 +10,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { metrics } from '@opentelemetry/api';
 import { loadConfig, loadConfigSchema } from '@backstage/config-loader';
-import { startOidcIssuer, OTHER_CLIENT_ID } from './support/oidc-issuer.mjs';
-import { startAuthBackend } from './support/auth-backend.mjs';
+import { startOidcIssuer, OTHER_CLIENT_ID } from '../test-support/oidc-issuer.mjs';
+import { startAuthBackend } from '../test-support/auth-backend.mjs';
 
 // A backend that fails to start leaves its process-wide error listeners behind.
 process.setMaxListeners(50);

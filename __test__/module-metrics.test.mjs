@@ -3,8 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { metrics } from '@opentelemetry/api';
-import { startOidcIssuer } from './support/oidc-issuer.mjs';
-import { startAuthBackend } from './support/auth-backend.mjs';
+import { startOidcIssuer } from '../test-support/oidc-issuer.mjs';
+import { startAuthBackend } from '../test-support/auth-backend.mjs';
 
 /** A MeterProvider that keeps counter sums by name and attributes. */
 function recordingMeterProvider() {

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startIssuer } from './support/test-issuer.mjs';
-import { startAuthBackend } from './support/auth-backend.mjs';
+import { startIssuer } from '../test-support/test-issuer.mjs';
+import { startAuthBackend } from '../test-support/auth-backend.mjs';
 
 const sleep = ms => new Promise(r => setTimeout(r, ms));
 

@@ -4,8 +4,8 @@
 // clock of its own: counts, references, and the bounded key table with its "other" key.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startOidcIssuer, OTHER_CLIENT_ID } from './support/oidc-issuer.mjs';
-import { startAuthBackend, user, capturingLogger } from './support/auth-backend.mjs';
+import { startOidcIssuer, OTHER_CLIENT_ID } from '../test-support/oidc-issuer.mjs';
+import { startAuthBackend, user, capturingLogger } from '../test-support/auth-backend.mjs';
 import { RefusalLog, MAX_KEYS, INTERVAL_MS } from '../dist/refusals.js';
 
 let idp;

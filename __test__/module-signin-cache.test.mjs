@@ -5,8 +5,8 @@
 // verification), and the second and later are answered from the cache.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startIssuer } from './support/test-issuer.mjs';
-import { startAuthBackend, user } from './support/auth-backend.mjs';
+import { startIssuer } from '../test-support/test-issuer.mjs';
+import { startAuthBackend, user } from '../test-support/auth-backend.mjs';
 
 const sleep = ms => new Promise(r => setTimeout(r, ms));
 const COOLDOWN_MS = 5000; // the key store's unknown-kid refetch cooldown

@@ -2,9 +2,9 @@
 // a real OpenID provider: resolvers and their order, status codes and what error bodies say.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startOidcIssuer } from './support/oidc-issuer.mjs';
-import { USERS, subjectOf } from './support/users.mjs';
-import { startAuthBackend, user, group } from './support/auth-backend.mjs';
+import { startOidcIssuer } from '../test-support/oidc-issuer.mjs';
+import { USERS, subjectOf } from '../test-support/users.mjs';
+import { startAuthBackend, user, group } from '../test-support/auth-backend.mjs';
 
 /** Asserts a failed refresh: status, one-line message, and nothing of the token in the body. */
 async function assertRefused(response, status, { token, login, mentions } = {}) {

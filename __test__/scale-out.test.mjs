@@ -3,11 +3,11 @@
 // in through one replica must be served by the other, and refresh must work on both.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startPostgres, postgresMissing } from './support/postgres.mjs';
-import { nginxMissing } from './support/nginx.mjs';
-import { startReplicas } from './support/replicas.mjs';
-import { moduleMissing, providerConfig } from './support/module-backend.mjs';
-import { startIssuer } from './support/test-issuer.mjs';
+import { startPostgres, postgresMissing } from '../test-support/postgres.mjs';
+import { nginxMissing } from '../test-support/nginx.mjs';
+import { startReplicas } from '../test-support/replicas.mjs';
+import { moduleMissing, providerConfig } from '../test-support/module-backend.mjs';
+import { startIssuer } from '../test-support/test-issuer.mjs';
 
 const servicesMissing = postgresMissing() ?? nginxMissing();
 let database, issuer, front;

@@ -1,7 +1,7 @@
 // In-process comparisons: distinct tokens at 1 and 64 in flight, the same token repeated,
 // and main-thread cost at a fixed offered rate. Contenders are interleaved round by round
 // so that noise from the shared machine spreads over all of them.
-import { startIssuer, makeKey } from '../__test__/support/test-issuer.mjs';
+import { startIssuer, makeKey } from '../test-support/test-issuer.mjs';
 import { CONTENDERS, FLOOR, native } from './verifiers.mjs';
 import { signPool, keycloakKid } from './tokens.mjs';
 import { probe, throughput, latency, fixedRate } from './measure.mjs';

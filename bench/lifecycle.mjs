@@ -2,7 +2,7 @@
 // and a key rotation under load (p99 latency before and after the issuer rotates).
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { startIssuer, makeKey } from '../__test__/support/test-issuer.mjs';
+import { startIssuer, makeKey } from '../test-support/test-issuer.mjs';
 import { CONTENDERS } from './verifiers.mjs';
 import { signPool, keycloakKid } from './tokens.mjs';
 import { summary, percentile } from './stats.mjs';

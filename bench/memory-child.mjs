@@ -2,7 +2,7 @@
 // batches as it goes (Ed25519, the fastest to sign; the caches do not care about the
 // algorithm), and prints RSS after a GC at checkpoints as one JSON line.
 import { createRequire } from 'node:module';
-import { startIssuer, makeKey } from '../__test__/support/test-issuer.mjs';
+import { startIssuer, makeKey } from '../test-support/test-issuer.mjs';
 import { signPool, keycloakKid } from './tokens.mjs';
 
 const native = createRequire(import.meta.url)('../index.js');

@@ -12,7 +12,7 @@ import os from 'node:os';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startIssuer, makeKey } from '../__test__/support/test-issuer.mjs';
+import { startIssuer, makeKey } from '../test-support/test-issuer.mjs';
 import { signPool, keycloakKid } from './tokens.mjs';
 import { SCENARIOS, JOSE_MODULE, startBackend, waitReady, load, ensureModuleBuilt } from './refresh.mjs';
 

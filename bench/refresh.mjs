@@ -15,8 +15,8 @@ import path from 'node:path';
 import { spawn, execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { startIssuer, makeKey } from '../__test__/support/test-issuer.mjs';
-import { freePort } from '../__test__/support/processes.mjs';
+import { startIssuer, makeKey } from '../test-support/test-issuer.mjs';
+import { freePort } from '../test-support/processes.mjs';
 import { signPool, keycloakKid } from './tokens.mjs';
 import { summary, percentile } from './stats.mjs';
 

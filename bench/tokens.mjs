@@ -3,7 +3,7 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { signJws } from '../__test__/support/test-issuer.mjs';
+import { signJws } from '../test-support/test-issuer.mjs';
 
 /** The claims Keycloak puts in an ID token, with a per-token jti and sid so every token is distinct. */
 export function keycloakClaims(issuerUrl, i, now = Math.floor(Date.now() / 1000)) {

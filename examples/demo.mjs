@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 // right for a demo IdP, noise in the demo's output.
 const warn = console.warn;
 console.warn = (...args) => (/^oidc-provider (WARNING|NOTICE)/.test(String(args[0])) ? undefined : warn(...args));
-const { startOidcIssuer } = await import('../__test__/support/oidc-issuer.mjs');
+const { startOidcIssuer } = await import('../test-support/oidc-issuer.mjs');
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const backendDir = path.join(here, 'backend');

@@ -71,7 +71,7 @@ lay_out() {
   cp package.json index.js "$main/"
   cp -r "npm/$platform/." "$bin/"
   cp scripts/platform-smoke.mjs "$dir/app/smoke.mjs"
-  cp __test__/support/test-issuer.mjs __test__/support/keys.mjs "$dir/app/support/"
+  cp test-support/test-issuer.mjs test-support/keys.mjs "$dir/app/support/"
 }
 
 work="$(mktemp -d)"

@@ -22,7 +22,7 @@ import {
 import { userByLogin } from '../lib/users.mjs';
 import { appStarter } from '../create-app/lib/app.mjs';
 import { startEnvoy } from '../lib/envoy.mjs';
-import { freePort } from '../../__test__/support/processes.mjs';
+import { freePort } from '../../test-support/processes.mjs';
 import { fileURLToPath } from 'node:url';
 
 const NAME = 'envoy-ext-authz';

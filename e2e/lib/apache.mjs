@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { startProcess, waitFor } from '../../__test__/support/processes.mjs';
+import { startProcess, waitFor } from '../../test-support/processes.mjs';
 
 const CONF_DIR = fileURLToPath(new URL('../apache/', import.meta.url));
 

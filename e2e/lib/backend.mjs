@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { APP_DIR, FIXTURES_DIR } from './paths.mjs';
-import { startProcess, waitFor } from '../../__test__/support/processes.mjs';
+import { startProcess, waitFor } from '../../test-support/processes.mjs';
 
 /** The config every scenario shares; `authYaml` (the auth section) comes on top of it. */
 function baseConfig({ publicUrl, port, testToken, imgSrc }) {

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { freePort, startProcess, waitFor } from '../../__test__/support/processes.mjs';
+import { freePort, startProcess, waitFor } from '../../test-support/processes.mjs';
 
 const CONF_DIR = fileURLToPath(new URL('../envoy/', import.meta.url));
 

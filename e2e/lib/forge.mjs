@@ -1,7 +1,7 @@
 // A token an attacker can make: the right issuer, audience, claims and even the IdP's current
 // key id, but signed with the attacker's own key.
 import { SignJWT } from 'jose';
-import { generateKeys } from '../../__test__/support/keys.mjs';
+import { generateKeys } from '../../test-support/keys.mjs';
 import { CLIENT_ID } from './auth-config.mjs';
 
 export async function forgeIdToken({ issuer, kid, email, name }) {

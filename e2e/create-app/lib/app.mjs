@@ -9,7 +9,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { FIXTURES_DIR } from '../../lib/paths.mjs';
-import { freePort, startProcess, waitFor } from '../../../__test__/support/processes.mjs';
+import { freePort, startProcess, waitFor } from '../../../test-support/processes.mjs';
 import { waitUntilServing } from '../../lib/backend.mjs';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));

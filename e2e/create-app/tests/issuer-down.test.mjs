@@ -9,7 +9,7 @@ import { oidcProxyAuthYaml } from '../../lib/auth-config.mjs';
 import { REFRESH_PATH } from '../../lib/backstage-page.mjs';
 import { loginAtIdp } from '../../lib/browser.mjs';
 import { userByLogin } from '../../lib/users.mjs';
-import { freePort } from '../../../__test__/support/processes.mjs';
+import { freePort } from '../../../test-support/processes.mjs';
 import { appStarter } from '../lib/app.mjs';
 
 const jane = userByLogin('jane');

@@ -131,7 +131,7 @@ function recordIssuedKid(res, issuedKids) {
  * alg: the signing algorithm (RS256, PS256, ES256). idTokenTtl: seconds; ttl: other lifetimes.
  * clients: oidc-provider client metadata (default: `backstage` and `other-app`).
  * accounts: { idOf(login) -> account id (= sub), claims(accountId, issuer) -> claims or undefined }
- * (default: __test__/support/users.mjs). routes(req, res): serves a request itself when it returns true.
+ * (default: test-support/users.mjs). routes(req, res): serves a request itself when it returns true.
  */
 export async function startOidcIssuer({
   host = '127.0.0.1',

@@ -1,4 +1,4 @@
-// The module tests' people at the IdP (__test__/support/oidc-issuer.mjs's default accounts).
+// The module tests' people at the IdP (test-support/oidc-issuer.mjs's default accounts).
 // A login posts the account id `sub-<login>`, which is also the token's `sub`.
 
 /** Test users by login. `groups` becomes the `groups` claim (scope `groups`). */
