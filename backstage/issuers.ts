@@ -1,9 +1,9 @@
 // What the module says about its trusted issuers: one start-up line each, the warm-up of
 // their keys, the warning when several issuers can assert the same emails, and the
 // reports about a pinned JWKS file (read again by the native core when it changes).
-import type { Config } from '@backstage/config';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { OidcProxyConfig, OidcProxyIssuer } from './config';
+import type { OidcProxySignIn } from './resolvers';
 
 function keysOf(issuer: OidcProxyIssuer) {
   switch (issuer.keys) {
@@ -29,35 +29,26 @@ export function logIssuers(fullKey: string, { issuers, header }: OidcProxyConfig
   });
 }
 
-/** Resolvers that decide who signs in by the token's email. */
-const EMAIL_RESOLVERS = [
-  'emailMatchingUserEntityProfileEmail',
-  'emailLocalPartMatchingUserEntityName',
-  'emailMatchingUserEntityAnnotation',
-  'signInWithoutCatalogUser',
-];
-
 /**
  * Every listed issuer is trusted for every email it may assert: with several issuers and
  * email-based resolvers, any of them can sign a token for jane@example.com and become Jane,
  * unless entries restrict their domains.
  */
 export function warnAboutSharedEmails(
-  providerConfig: Config,
+  { entries }: OidcProxySignIn,
   fullKey: string,
   { issuers }: OidcProxyConfig,
   logger: LoggerService,
 ) {
   if (issuers.length < 2 || issuers.some(issuer => issuer.allowedDomains.length > 0)) return;
-  const byEmail = (providerConfig.getOptionalConfigArray('signIn.resolvers') ?? [])
-    .filter(entry => {
-      const resolver = entry.getOptionalString('resolver') ?? '';
-      // A user name from a claim of its own is not an email decision.
-      return (
-        EMAIL_RESOLVERS.includes(resolver) && !(resolver === 'signInWithoutCatalogUser' && entry.has('userNameClaim'))
-      );
-    })
-    .map(entry => entry.getString('resolver'));
+  // The entries whose native rules decide who the user is by the email: a user name from a
+  // claim of its own is not an email decision.
+  const byEmail = entries
+    .filter(
+      ({ rules }) =>
+        ['email', 'emailLocalPart'].includes(rules.lookup) || (rules.lookup === 'identity' && !rules.userNameClaim),
+    )
+    .map(({ name }) => name);
   if (byEmail.length === 0) return;
   logger.warn(
     `oidcProxy: '${fullKey}.issuers' lists ${issuers.length} issuers and the resolvers ${[...new Set(byEmail)].join(', ')} match users by email, but no entry sets allowedDomains: each issuer is trusted for every email it asserts, so any of them can sign in any user. Set allowedDomains on the entries to the domains each issuer owns.`,

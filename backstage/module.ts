@@ -1,7 +1,6 @@
 // The backend module: registers the `oidcProxy` provider with the auth plugin.
 import { coreServices, createBackendModule, type LoggerService } from '@backstage/backend-plugin-api';
 import { authProvidersExtensionPoint } from '@backstage/plugin-auth-node';
-import type { Config } from '@backstage/config';
 import { readOidcProxyConfig } from './config';
 import { findProviderKey, aliasRoute, aliasNotice, PROVIDER_ID, PROVIDER_ID_ALIAS } from './alias';
 import { createOidcProxyAuthenticator } from './authenticator';
@@ -17,13 +16,11 @@ const OPEN_WITHOUT_DOMAINS: Record<string, string> = {
     "it matches catalog users by the email's local part across all domains, so jane@any-domain signs in as the User named jane",
 };
 
-function warnAboutOpenSignIn(providerConfig: Config, fullKey: string, logger: LoggerService) {
-  providerConfig.getOptionalConfigArray('signIn.resolvers')?.forEach((entry, index) => {
-    const resolver = entry.getOptionalString('resolver') ?? '';
-    if (!Object.hasOwn(OPEN_WITHOUT_DOMAINS, resolver)) return;
-    if (entry.getOptionalStringArray('allowedDomains')?.length) return;
+function warnAboutOpenSignIn({ entries }: OidcProxySignIn, fullKey: string, logger: LoggerService) {
+  entries.forEach(({ name, rules }, index) => {
+    if (!Object.hasOwn(OPEN_WITHOUT_DOMAINS, name) || rules.allowedDomains?.length) return;
     logger.warn(
-      `oidcProxy: '${fullKey}.signIn.resolvers[${index}]' (${resolver}) has no allowedDomains: ${OPEN_WITHOUT_DOMAINS[resolver]}`,
+      `oidcProxy: '${fullKey}.signIn.resolvers[${index}]' (${name}) has no allowedDomains: ${OPEN_WITHOUT_DOMAINS[name]}`,
     );
   });
 }
@@ -59,8 +56,8 @@ export const authModuleOidcProxyProvider = createBackendModule({
 
         logIssuers(fullKey, parsed, logger);
         logNaming(signIn, fullKey, logger);
-        warnAboutOpenSignIn(providerConfig, fullKey, logger);
-        warnAboutSharedEmails(providerConfig, fullKey, parsed, logger);
+        warnAboutOpenSignIn(signIn, fullKey, logger);
+        warnAboutSharedEmails(signIn, fullKey, parsed, logger);
         initMetrics();
         const stopObserving = observeIssuers(parsed.verifier);
         const stopReporting = reportJwksFiles(parsed, logger);

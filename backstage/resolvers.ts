@@ -253,6 +253,8 @@ export interface OidcProxySignIn {
   rules: SignInRules;
   /** Each entry's resolver name, in order. */
   names: string[];
+  /** Each entry's resolver name and native rules (what it looks users up by, its domains), in order. */
+  entries: Array<{ name: string; rules: SignInResolverRules }>;
 }
 
 /**
@@ -323,7 +325,7 @@ export function readSignIn(
     hidden(refusal, 'resolver', tried.join('; '));
     throw Object.assign(refusal, { code: ERR_SIGN_IN_NO_USER });
   };
-  return { resolver, rules: native, names };
+  return { resolver, rules: native, names, entries: names.map((name, i) => ({ name, rules: rules[i] })) };
 }
 
 /** The resolver chain of `readSignIn`, for a provider factory of your own. */

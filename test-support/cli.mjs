@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI = path.join(root, 'dist/cli/main.js');
 
 /** `backstage-oidc-proxy ...args`; resolves with { code, stdout, stderr }. */

@@ -8,7 +8,7 @@ import { startNginx } from './nginx.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-const exampleBackend = path.resolve(here, '../../examples/backend/src/index.js');
+const exampleBackend = path.resolve(here, '../examples/backend/src/index.js');
 
 // A replica is the example backend, as a deployment would run it: its own process with
 // its own --config, its own native key cache, the shared database.
