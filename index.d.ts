@@ -151,11 +151,27 @@ export declare function decodeToken(token: string): DecodedToken
  */
 export declare function diagnoseIssuer(options: VerifyOptions): Promise<IssuerCheck[]>
 
-/** Every error code this package throws or rejects with, as the `code` of the Error. */
-export type ErrorCode = 'ERR_INVALID_OPTIONS' | 'ERR_JWS_INVALID' | 'ERR_JOSE_NOT_SUPPORTED' | 'ERR_JOSE_ALG_NOT_ALLOWED' | 'ERR_JWKS_NO_MATCHING_KEY' | 'ERR_JWKS_MULTIPLE_MATCHING_KEYS' | 'ERR_JWK_INVALID' | 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' | 'ERR_JWT_INVALID' | 'ERR_JWT_EXPIRED' | 'ERR_JWT_CLAIM_VALIDATION_FAILED' | 'ERR_ISSUER_UNAVAILABLE' | 'ERR_IDENTITY_CLAIM_MISSING' | 'ERR_IDENTITY_DOMAIN_NOT_ALLOWED' | 'ERR_IDENTITY_INVALID_NAME' | 'ERR_IDENTITY_EMAIL_NOT_VERIFIED' | 'ERR_IDENTITY_EMAIL_INVALID' | 'ERR_IDENTITY_CLAIMS_INVALID' | 'ERR_INTERNAL'
+/**
+ * Every error code this package throws or rejects with, as the `code` of the Error. The
+ * core's table (`oidc_proxy_core::error`) is the list; this enum only gives TypeScript its
+ * union, and `__test__/core-api.test.mjs` checks the two against each other both ways.
+ */
+export type ErrorCode = 'ERR_INVALID_OPTIONS' | 'ERR_JWS_INVALID' | 'ERR_JOSE_NOT_SUPPORTED' | 'ERR_JOSE_ALG_NOT_ALLOWED' | 'ERR_JWKS_NO_MATCHING_KEY' | 'ERR_JWKS_MULTIPLE_MATCHING_KEYS' | 'ERR_JWK_INVALID' | 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' | 'ERR_JWT_INVALID' | 'ERR_JWT_EXPIRED' | 'ERR_JWT_CLAIM_VALIDATION_FAILED' | 'ERR_ISSUER_UNAVAILABLE' | 'ERR_ID_TOKEN_MISSING' | 'ERR_IDENTITY_CLAIM_MISSING' | 'ERR_IDENTITY_DOMAIN_NOT_ALLOWED' | 'ERR_IDENTITY_INVALID_NAME' | 'ERR_IDENTITY_EMAIL_NOT_VERIFIED' | 'ERR_IDENTITY_EMAIL_INVALID' | 'ERR_IDENTITY_CLAIMS_INVALID' | 'ERR_SIGN_IN_NO_USER' | 'ERR_INTERNAL'
+
+/** One error code of the core's table. */
+export interface ErrorCodeInfo {
+  code: string
+  /** The HTTP status the Backstage module answers a refused sign-in with. */
+  status: number
+  /** What an operator can do about it, in one line. */
+  remedy: string
+}
 
 /** Every error code, as the core spells them (a test compares them with `ErrorCode`). */
 export declare function errorCodes(): Array<string>
+
+/** The core's error table: every code with its HTTP status and remedy, in order. */
+export declare function errorCodeTable(): Array<ErrorCodeInfo>
 
 /** The Backstage sign-in identity of a verified token. */
 export interface Identity {

@@ -843,6 +843,7 @@ module.exports.decodeToken = nativeBinding.decodeToken
 module.exports.diagnoseIssuer = nativeBinding.diagnoseIssuer
 module.exports.ErrorCode = nativeBinding.ErrorCode
 module.exports.errorCodes = nativeBinding.errorCodes
+module.exports.errorCodeTable = nativeBinding.errorCodeTable
 module.exports.inspectToken = nativeBinding.inspectToken
 module.exports.prefetchKeys = nativeBinding.prefetchKeys
 module.exports.resolveEmail = nativeBinding.resolveEmail

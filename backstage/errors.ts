@@ -4,7 +4,7 @@
 // The new error never gets the native error as `cause`: Backstage serialises causes into
 // the response body, and a body must say why in one line and nothing more.
 import { AuthenticationError, NotAllowedError, ServiceUnavailableError } from '@backstage/errors';
-import { isNativeError, type ErrorCode, type NativeError } from './native';
+import { errorCodeTable, isNativeError, type ErrorCode, type NativeError } from './native';
 import { hidden } from './refusals';
 
 /** One line: a native message names what was wrong, never the token or a claim value. */
@@ -33,39 +33,26 @@ export function verificationError(error: unknown, header: string): Error {
   );
 }
 
+/** The HTTP status of each code, from the core's one table of codes. */
+const STATUS = new Map(errorCodeTable().map(({ code, status }) => [code, status]));
+
 function httpError(error: NativeError, header: string): Error {
   const why = oneLine(error.message);
   const code: ErrorCode = error.code;
-  switch (code) {
-    case 'ERR_ISSUER_UNAVAILABLE':
+  switch (STATUS.get(code)) {
+    case 503:
       // The native message names the discovery and JWKS URLs and why they failed: that is
       // for the operator's log (the refusal log writes it), not for whoever is calling.
       return new ServiceUnavailableError(
-        `Cannot verify ID tokens now (${error.code}): the issuer's signing keys are unavailable; try again later`,
+        `Cannot verify ID tokens now (${code}): the issuer's signing keys are unavailable; try again later`,
       );
-    case 'ERR_INVALID_OPTIONS':
-    case 'ERR_INTERNAL':
-      return new Error(`ID token verification is misconfigured or failed internally (${error.code}): ${why}`);
+    case 401:
+      return new AuthenticationError(`Invalid ID token in the ${header} header (${code}): ${why}`);
+    case 403:
+      return new NotAllowedError(`Sign-in refused (${code}): ${why}`);
     default:
-      return new AuthenticationError(`Invalid ID token in the ${header} header (${error.code}): ${why}`);
+      return new Error(`ID token verification is misconfigured or failed internally (${code}): ${why}`);
   }
-}
-
-/** An error from `resolveIdentity`: the token is valid, but it cannot name a Backstage user. */
-export function identityError(error: unknown): Error {
-  if (!isNativeError(error)) return new Error('Identity resolution failed unexpectedly');
-  return coded(identityHttpError(error), error);
-}
-
-function identityHttpError(error: NativeError): Error {
-  if (
-    error.code === 'ERR_INVALID_OPTIONS' ||
-    error.code === 'ERR_IDENTITY_CLAIMS_INVALID' ||
-    error.code === 'ERR_INTERNAL'
-  ) {
-    return new Error(`Identity resolution is misconfigured (${error.code}): ${oneLine(error.message)}`);
-  }
-  return new NotAllowedError(`Sign-in refused (${error.code}): ${oneLine(error.message)}`);
 }
 
 /** A refusal the native rules computed for a resolver entry, as the 403 it answers with. */

@@ -17,6 +17,7 @@ export const {
   resolveProfile,
   prefetchKeys,
   cacheStats,
+  errorCodeTable,
   validateOptions,
   validateIdentityOptions,
   inspectToken,

@@ -30,7 +30,9 @@ pub use issuers::{IssuerStatus, JwksFileStatus};
 pub use options::{IdentityOptions, IssuerOptions, VerifyOptions};
 pub use sign_in::{SignInResolverRules, SignInRules, SignInRulesOptions};
 
-/// Every error code this package throws or rejects with, as the `code` of the Error.
+/// Every error code this package throws or rejects with, as the `code` of the Error. The
+/// core's table (`oidc_proxy_core::error`) is the list; this enum only gives TypeScript its
+/// union, and `__test__/core-api.test.mjs` checks the two against each other both ways.
 #[napi(string_enum = "UPPER_SNAKE")]
 pub enum ErrorCode {
     /// The options are wrong; the error's `option` names the one at fault.
@@ -57,6 +59,8 @@ pub enum ErrorCode {
     ErrJwtClaimValidationFailed,
     /// Discovery or JWKS could not be fetched or were invalid, and no keys are held.
     ErrIssuerUnavailable,
+    /// The request carries no ID token in the configured header (the Backstage module's refusal).
+    ErrIdTokenMissing,
     /// The claim that names the user (email by default) is absent.
     ErrIdentityClaimMissing,
     /// The email's domain is not in `allowedDomains`.
@@ -67,43 +71,37 @@ pub enum ErrorCode {
     ErrIdentityEmailNotVerified,
     /// The email is not one plain address (two `@`, quotes, an empty side...).
     ErrIdentityEmailInvalid,
-    /// The claims are not a JSON object (cyclic, too deep, not an object).
+    /// A claim a resolver reads is not a non-empty string, or the claims are not a JSON object.
     ErrIdentityClaimsInvalid,
+    /// No resolver found a User (the Backstage module's refusal).
+    ErrSignInNoUser,
     /// A bug, reported instead of crashing the process.
     ErrInternal,
-}
-
-/// Exhaustive both ways at compile time: a code added to the core must be added here.
-impl From<Code> for ErrorCode {
-    fn from(code: Code) -> ErrorCode {
-        match code {
-            Code::InvalidOptions => ErrorCode::ErrInvalidOptions,
-            Code::JwsInvalid => ErrorCode::ErrJwsInvalid,
-            Code::JoseNotSupported => ErrorCode::ErrJoseNotSupported,
-            Code::JoseAlgNotAllowed => ErrorCode::ErrJoseAlgNotAllowed,
-            Code::JwksNoMatchingKey => ErrorCode::ErrJwksNoMatchingKey,
-            Code::JwksMultipleMatchingKeys => ErrorCode::ErrJwksMultipleMatchingKeys,
-            Code::JwkInvalid => ErrorCode::ErrJwkInvalid,
-            Code::JwsSignatureVerificationFailed => ErrorCode::ErrJwsSignatureVerificationFailed,
-            Code::JwtInvalid => ErrorCode::ErrJwtInvalid,
-            Code::JwtExpired => ErrorCode::ErrJwtExpired,
-            Code::JwtClaimValidationFailed => ErrorCode::ErrJwtClaimValidationFailed,
-            Code::IssuerUnavailable => ErrorCode::ErrIssuerUnavailable,
-            Code::IdentityClaimMissing => ErrorCode::ErrIdentityClaimMissing,
-            Code::IdentityDomainNotAllowed => ErrorCode::ErrIdentityDomainNotAllowed,
-            Code::IdentityInvalidName => ErrorCode::ErrIdentityInvalidName,
-            Code::IdentityEmailNotVerified => ErrorCode::ErrIdentityEmailNotVerified,
-            Code::IdentityEmailInvalid => ErrorCode::ErrIdentityEmailInvalid,
-            Code::IdentityClaimsInvalid => ErrorCode::ErrIdentityClaimsInvalid,
-            Code::Internal => ErrorCode::ErrInternal,
-        }
-    }
 }
 
 /// Every error code, as the core spells them (a test compares them with `ErrorCode`).
 #[napi]
 pub fn error_codes() -> Vec<&'static str> {
     Code::ALL.iter().map(|c| c.as_str()).collect()
+}
+
+/// One error code of the core's table.
+#[napi(object)]
+pub struct ErrorCodeInfo {
+    pub code: String,
+    /// The HTTP status the Backstage module answers a refused sign-in with.
+    pub status: u32,
+    /// What an operator can do about it, in one line.
+    pub remedy: String,
+}
+
+/// The core's error table: every code with its HTTP status and remedy, in order.
+#[napi]
+pub fn error_code_table() -> Vec<ErrorCodeInfo> {
+    Code::ALL
+        .iter()
+        .map(|c| ErrorCodeInfo { code: c.as_str().to_owned(), status: u32::from(c.status()), remedy: c.remedy().to_owned() })
+        .collect()
 }
 
 /// A verification the token cache did not answer, as a future on napi's runtime: the
