@@ -12,7 +12,7 @@ import { moduleMissing, startModuleBackend } from '../test-support/module-backen
 
 const sleep = ms => new Promise(r => setTimeout(r, ms));
 const codeOf = promise => promise.then(() => 'OK', e => e.code);
-const CACHE_CAPACITY = 5000; // token_cache::CAPACITY, documented in the README (the native core)
+const CACHE_CAPACITY = 5000; // token_cache::CAPACITY, documented in docs/deployment.md
 const COOLDOWN_MS = 5000; // key_store::KID_MISS_COOLDOWN
 
 v8.setFlagsFromString('--expose-gc');

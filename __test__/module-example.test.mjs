@@ -1,5 +1,5 @@
 // The example backend as a process, started with --config files like any Backstage backend:
-// the README's first command (the demo) signs a user in, and a config error makes the process
+// the README's Develop command (the demo) signs a user in, and a config error makes the process
 // exit non-zero with a message naming the key (backend.start() alone would leave it running).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

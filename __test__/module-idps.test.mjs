@@ -1,6 +1,6 @@
-// Each identity provider's README recipe, in a real Backstage backend with the real catalog,
+// Each identity provider's recipe (docs/identity-providers.md), in a real Backstage backend with the real catalog,
 // against a loopback issuer of that provider's shape (support/idp-shapes.mjs): the recipe's
-// resolvers and options as the README has them, only the issuer and audience replaced by
+// resolvers and options as the recipe has them, only the issuer and audience replaced by
 // the loopback issuer's, which keep the real ones' form.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,12 +12,12 @@ import { startIdpShape } from '../test-support/idp-shapes.mjs';
 import { startAuthBackend, user, group } from '../test-support/auth-backend.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+const recipes = fs.readFileSync(path.join(root, 'docs', 'identity-providers.md'), 'utf8');
 
-/** The provider block of the README's recipe titled `title`. */
+/** The provider block of the recipe titled `title` in docs/identity-providers.md. */
 function recipe(title) {
-  const block = new RegExp('```yaml title="' + title + '"\\n([\\s\\S]*?)```').exec(readme)?.[1];
-  assert.ok(block, `the README has a recipe titled ${title}`);
+  const block = new RegExp('```yaml title="' + title + '"\\n([\\s\\S]*?)```').exec(recipes)?.[1];
+  assert.ok(block, `docs/identity-providers.md has a recipe titled ${title}`);
   return YAML.parse(block).auth.providers.oidcProxy;
 }
 
@@ -45,7 +45,7 @@ async function identityOf(response) {
   return JSON.parse(text).backstageIdentity.identity;
 }
 
-describe("identity providers through the README's recipes", () => {
+describe("identity providers through the recipes of docs/identity-providers.md", () => {
   test('Entra ID: oid finds the msgraph-ingested User; the email annotation without oid; a UPN names no one', async () => {
     const entities = [
       user('jane.doe', {

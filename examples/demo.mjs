@@ -118,7 +118,7 @@ try {
   console.log(`
 Next, with a browser:
   1. Put an identity-aware proxy in front of Backstage that signs users in at your IdP and
-     forwards their ID token in the x-oidc-id-token header (the README has a tested
+     forwards their ID token in the x-oidc-id-token header (docs/proxies.md has a tested
      Apache mod_auth_openidc config, and notes for oauth2-proxy and Istio).
   2. In packages/app/src/App.tsx use
        SignInPage: props => <ProxiedSignInPage {...props} provider="oidcProxy" />

@@ -34,7 +34,7 @@ const catalogHome = page => page.getByRole('heading', { name: /Catalog/ }).first
 const XHR = { 'x-requested-with': 'XMLHttpRequest' };
 
 // The http_filters list, without comments, blank lines, its indentation, the path_prefix line
-// (the README leaves it out: empty) and the authorizer's address.
+// (docs/proxies.md leaves it out: empty) and the authorizer's address.
 function httpFilters(yaml) {
   const lines = yaml.split('\n');
   const start = lines.findIndex(l => l.trim() === 'http_filters:');
@@ -47,10 +47,10 @@ function httpFilters(yaml) {
     .map(l => l.slice(indent).replace(/uri: "[^"]*"/, 'uri: URI'));
 }
 
-test("the README's Envoy block is the configuration this scenario runs", () => {
-  const readme = fs.readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
-  const block = /<!-- envoy-http-filters -->\n```yaml\n([\s\S]*?)```/.exec(readme);
-  assert.ok(block, 'README: the yaml block after <!-- envoy-http-filters -->');
+test("docs/proxies.md's Envoy block is the configuration this scenario runs", () => {
+  const doc = fs.readFileSync(fileURLToPath(new URL('../../docs/proxies.md', import.meta.url)), 'utf8');
+  const block = /<!-- envoy-http-filters -->\n```yaml\n([\s\S]*?)```/.exec(doc);
+  assert.ok(block, 'docs/proxies.md: the yaml block after <!-- envoy-http-filters -->');
   const config = fs.readFileSync(fileURLToPath(new URL('envoy.yaml', import.meta.url)), 'utf8');
   assert.deepEqual(httpFilters(block[1]), httpFilters(config));
 });

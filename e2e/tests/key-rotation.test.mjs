@@ -12,7 +12,7 @@ const jane = userByLogin('jane');
 const sam = userByLogin('sam');
 
 // The module refetches the JWKS for an unknown kid at most once per 5 s after any fetch
-// (README: the native core). A real rotation is rarely that close to a fetch; wait it out so the test
+// (docs/deployment.md). A real rotation is rarely that close to a fetch; wait it out so the test
 // checks rotation, not that cooldown.
 const UNKNOWN_KID_COOLDOWN_MS = 5000;
 

@@ -233,7 +233,7 @@ fn jose_file(dir: &Path, name: &str) -> (Tally, usize, usize) {
 fn jws_vectors() {
     let Some(dir) = vectors_dir() else { return };
     let (t, hmac, other) = jose_file(&dir, "json_web_signature_test.json");
-    // The README's table: 32 asymmetric valid vectors verify; 10 HMAC and the four
+    // docs/hardening.md's table: 32 asymmetric valid vectors verify; 10 HMAC and the four
     // RFC 7520 cases in `policy` are refused on purpose.
     assert_eq!((t.valid_accepted, hmac, other), (32, 10, 4), "{t:?}");
     check(Tally { acceptable_rejected: hmac + other, ..t }, 401);
