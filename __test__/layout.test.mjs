@@ -13,7 +13,7 @@ const MAY_IMPORT = {
   backstage: ['backstage', 'index.js'],
   'plugins/app-module-oidc-proxy/src': ['plugins/app-module-oidc-proxy/src'],
   'test-support': ['test-support'],
-  __test__: ['__test__', 'test-support', 'index.js', 'dist', 'package.json'],
+  __test__: ['__test__', 'test-support', 'scripts', 'index.js', 'dist', 'package.json'],
   e2e: ['e2e', 'test-support', 'package.json'],
   bench: ['bench', 'test-support', 'index.js', 'dist'],
   examples: ['examples', 'test-support', 'dist'],
