@@ -88,7 +88,7 @@ export declare class SignInRules {
 
 /**
  * Key and token cache hits and misses, discovery and JWKS fetches by result,
- * verifications by result.
+ * verifications by result (the core's counters, by name; see `counters()`).
  */
 export declare function cacheStats(): CacheStats
 
@@ -125,6 +125,23 @@ export interface CheckedEmail {
   /** The part after the `@`. */
   domain: string
 }
+
+/** One of the core's counters with the metric and attributes it is exported as. */
+export interface Counter {
+  /** The `CacheStats` member it is. */
+  name: string
+  metric: string
+  /** The metric's description. */
+  description: string
+  attributes: Record<string, string>
+  value: number
+}
+
+/**
+ * Every counter of the core's one table, with its metric name and attributes: what the
+ * Backstage module exports, declared once in the core.
+ */
+export declare function counters(): Array<Counter>
 
 /** A token taken apart, unverified: for the operator's own terminal only. */
 export interface DecodedToken {

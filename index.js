@@ -839,6 +839,7 @@ module.exports.IdentityResolver = nativeBinding.IdentityResolver
 module.exports.OidcVerifier = nativeBinding.OidcVerifier
 module.exports.SignInRules = nativeBinding.SignInRules
 module.exports.cacheStats = nativeBinding.cacheStats
+module.exports.counters = nativeBinding.counters
 module.exports.decodeToken = nativeBinding.decodeToken
 module.exports.diagnoseIssuer = nativeBinding.diagnoseIssuer
 module.exports.ErrorCode = nativeBinding.ErrorCode

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { OidcVerifier, ErrorCode, errorCodes, errorCodeTable, cacheStats, verifyIdToken, validateOptions } from '../index.js';
+import { OidcVerifier, ErrorCode, errorCodes, errorCodeTable, cacheStats, counters, verifyIdToken, validateOptions } from '../index.js';
 import { errorTable, documentedTable } from '../scripts/error-table.mjs';
 import { startIssuer, optionsFor } from '../test-support/test-issuer.mjs';
 
@@ -109,4 +109,18 @@ test('a token that is not a string rejects, it does not throw', async () => {
     const e = await verifier.verify(bad).catch(e => e);
     assert.equal(e.code, 'ERR_JWS_INVALID');
   }
+});
+
+test('counters are one table: cacheStats() and counters() name the same counters, each with its metric', () => {
+  const table = counters();
+  assert.deepEqual(Object.keys(cacheStats()).sort(), table.map(c => c.name).sort());
+  const stats = cacheStats();
+  for (const c of table) {
+    assert.equal(c.value, stats[c.name], c.name);
+    assert.match(c.metric, /^auth\.oidc_proxy\.[a-z_]+$/);
+    assert.ok(c.description.length > 10 && Object.keys(c.attributes).length > 0, c.name);
+  }
+  // No two counters export as the same series.
+  const series = table.map(c => `${c.metric} ${JSON.stringify(c.attributes)}`);
+  assert.equal(new Set(series).size, series.length);
 });

@@ -4,9 +4,8 @@ import { createProxyAuthenticator, type ProfileInfo } from '@backstage/plugin-au
 import { AuthenticationError } from '@backstage/errors';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { readOidcProxyConfig, type OidcProxyConfig } from './config';
-import { IdentityResolver, isNativeError, type SignInRules } from './native';
+import { IdentityResolver, type SignInRules } from './native';
 import { verificationError } from './errors';
-import { recordVerification } from './metrics';
 import { profileOnlyRules, signInOf, type EntryResult, type SignInResult } from './signIn';
 
 /** What a sign-in resolver receives as `info.result`: the verified claims only, never the raw token. */
@@ -76,7 +75,6 @@ export function createOidcProxyAuthenticator(
       // One native call per request, shared with the provider's sign-in cache (signIn.ts).
       const call = signInOf(req, config, options.rules ?? profileOnlyRules(config));
       if (!call) {
-        recordVerification('missing_header');
         throw new AuthenticationError(
           `Missing ID token: the request has no ${config.header} header (is the identity-aware proxy in front of Backstage setting it?)`,
         );
@@ -85,10 +83,8 @@ export function createOidcProxyAuthenticator(
       try {
         signIn = await call;
       } catch (error) {
-        recordVerification(isNativeError(error) ? error.code : 'ERR_UNKNOWN');
         throw verificationError(error, config.header);
       }
-      recordVerification('ok', signIn.issuer);
       const { claims } = signIn;
       return {
         result: { claims, requireEmailVerifiedClaim: config.requireEmailVerifiedClaim, signIn },

@@ -1,12 +1,11 @@
 // Metrics through @opentelemetry/api, as Backstage's own plugins record them: whatever
 // MeterProvider the backend registers (e.g. the Prometheus exporter) receives them.
 import { metrics, type Counter } from '@opentelemetry/api';
-import { cacheStats, type OidcVerifier } from './native';
+import { counters, type OidcVerifier } from './native';
 
 const METER_NAME = '@backstage/plugin-auth-backend-module-oidc-proxy-provider';
 
 interface Instruments {
-  verifications: Counter;
   signIns: Counter;
 }
 
@@ -20,36 +19,25 @@ function get(): Instruments {
   if (instruments) return instruments;
   const meter = metrics.getMeter(METER_NAME);
   instruments = {
-    verifications: meter.createCounter('auth.oidc_proxy.verifications', {
-      description: 'ID token verifications by outcome: ok, or the native error code',
-    }),
     signIns: meter.createCounter('auth.oidc_proxy.sign_ins', {
-      description: 'Refresh requests by outcome: ok, or the status code answered',
+      description: 'Refresh requests by outcome: ok, cache_hit (answered by the sign-in cache), or the error answered',
     }),
   };
 
-  // The native core counts fetches and cache hits process-wide; report its counters as
+  // The native core counts verifications, fetches and cache lookups process-wide, each once,
+  // and its one table of counters names the metric and attributes of each: report them as
   // they stand whenever the exporter collects.
-  const fetches = meter.createObservableCounter('auth.oidc_proxy.key_fetches', {
-    description: 'Discovery and JWKS fetches by document and result',
-  });
-  const lookups = meter.createObservableCounter('auth.oidc_proxy.cache_lookups', {
-    description: 'Key cache and verified-token cache lookups by cache and result',
-  });
-  fetches.addCallback(result => {
-    const s = cacheStats();
-    result.observe(s.discoveryFetchOk ?? 0, { document: 'discovery', result: 'ok' });
-    result.observe(s.discoveryFetchError ?? 0, { document: 'discovery', result: 'error' });
-    result.observe(s.jwksFetchOk ?? 0, { document: 'jwks', result: 'ok' });
-    result.observe(s.jwksFetchError ?? 0, { document: 'jwks', result: 'error' });
-  });
-  lookups.addCallback(result => {
-    const s = cacheStats();
-    result.observe(s.keyCacheHit ?? 0, { cache: 'key', result: 'hit' });
-    result.observe(s.keyCacheMiss ?? 0, { cache: 'key', result: 'miss' });
-    result.observe(s.tokenCacheHit ?? 0, { cache: 'token', result: 'hit' });
-    result.observe(s.tokenCacheMiss ?? 0, { cache: 'token', result: 'miss' });
-  });
+  const byMetric = new Map<string, string>();
+  for (const { metric, description } of counters()) byMetric.set(metric, description);
+  for (const [metric, description] of byMetric) {
+    meter.createObservableCounter(metric, { description }).addCallback(result => {
+      for (const counter of counters()) {
+        // Attributes in a fixed order (the native map has none), so each series is one key.
+        const attributes = Object.fromEntries(Object.entries(counter.attributes).sort());
+        if (counter.metric === metric) result.observe(counter.value, attributes);
+      }
+    });
+  }
   // Per issuer: the native verifier counts each token against the issuer its `iss` chose
   // (a token naming no configured issuer is counted in `verifications` only).
   const byIssuer = meter.createObservableCounter('auth.oidc_proxy.issuer_verifications', {
@@ -66,14 +54,7 @@ function get(): Instruments {
   return instruments;
 }
 
-/**
- * `outcome` is 'ok' or a native error code: a bounded set, safe as an attribute. `issuer`, when
- * known, is a configured issuer (never an unverified `iss`): also a bounded set.
- */
-export function recordVerification(outcome: string, issuer?: string) {
-  get().verifications.add(1, issuer === undefined ? { outcome } : { outcome, issuer });
-}
-
+/** `outcome`: ok, cache_hit, or the name of the error answered (a small fixed set). */
 export function recordSignIn(outcome: string) {
   get().signIns.add(1, { outcome });
 }

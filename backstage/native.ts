@@ -17,6 +17,7 @@ export const {
   resolveProfile,
   prefetchKeys,
   cacheStats,
+  counters,
   errorCodeTable,
   validateOptions,
   validateIdentityOptions,

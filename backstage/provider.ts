@@ -10,7 +10,7 @@ import { createOidcProxyAuthenticator, type oidcProxyAuthenticator, type OidcPro
 import { readOidcProxyConfig, type OidcProxyConfig } from './config';
 import { oidcProxySignInResolvers, readSignIn, type OidcProxySignInResolverFactory } from './resolvers';
 import { SignInCache, type RefreshBody } from './signInCache';
-import { recordSignIn, recordVerification } from './metrics';
+import { recordSignIn } from './metrics';
 import { profileOnlyRules, signInOf, type SignInResult } from './signIn';
 import { groupsLeftOutWarner } from './groupsLeftOut';
 import type { SignInRules } from './native';
@@ -82,12 +82,11 @@ export function createOidcProxyProviderFactory(options: OidcProxyProviderFactory
         try {
           const hit = key === undefined ? undefined : cache.get(key);
           if (hit) {
-            recordVerification('ok', signIn?.issuer);
             res.status(200).type('application/json').send(hit);
           } else {
             await refresh(req, key === undefined ? res : keeping(res, body => cache.set(key, body)));
           }
-          recordSignIn('ok');
+          recordSignIn(hit ? 'cache_hit' : 'ok');
         } catch (error) {
           // A token that no longer verifies (expired, its key gone) takes its entry along.
           if ((error as Error)?.name === 'AuthenticationError' && key !== undefined) cache.delete(key);

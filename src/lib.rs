@@ -18,6 +18,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use oidc_proxy_core::{header, stats, Code, Error, Verifier};
 use once_cell::sync::Lazy;
+use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex};
 
@@ -336,20 +337,50 @@ pub struct CacheStats {
 }
 
 /// Key and token cache hits and misses, discovery and JWKS fetches by result,
-/// verifications by result.
+/// verifications by result (the core's counters, by name; see `counters()`).
 #[napi]
 pub fn cache_stats() -> CacheStats {
-    let c = stats::counts();
+    let v = stats::values();
+    let n = |i: usize| v[i] as f64;
     CacheStats {
-        key_cache_hit: c.key_cache_hit as f64,
-        key_cache_miss: c.key_cache_miss as f64,
-        token_cache_hit: c.token_cache_hit as f64,
-        token_cache_miss: c.token_cache_miss as f64,
-        discovery_fetch_ok: c.discovery_fetch_ok as f64,
-        discovery_fetch_error: c.discovery_fetch_error as f64,
-        jwks_fetch_ok: c.jwks_fetch_ok as f64,
-        jwks_fetch_error: c.jwks_fetch_error as f64,
-        verify_ok: c.verify_ok as f64,
-        verify_error: c.verify_error as f64,
+        key_cache_hit: n(stats::KEY_CACHE_HIT),
+        key_cache_miss: n(stats::KEY_CACHE_MISS),
+        token_cache_hit: n(stats::TOKEN_CACHE_HIT),
+        token_cache_miss: n(stats::TOKEN_CACHE_MISS),
+        discovery_fetch_ok: n(stats::DISCOVERY_FETCH_OK),
+        discovery_fetch_error: n(stats::DISCOVERY_FETCH_ERROR),
+        jwks_fetch_ok: n(stats::JWKS_FETCH_OK),
+        jwks_fetch_error: n(stats::JWKS_FETCH_ERROR),
+        verify_ok: n(stats::VERIFY_OK),
+        verify_error: n(stats::VERIFY_ERROR),
     }
+}
+
+/// One of the core's counters with the metric and attributes it is exported as.
+#[napi(object)]
+pub struct Counter {
+    /// The `CacheStats` member it is.
+    pub name: String,
+    pub metric: String,
+    /// The metric's description.
+    pub description: String,
+    pub attributes: HashMap<String, String>,
+    pub value: f64,
+}
+
+/// Every counter of the core's one table, with its metric name and attributes: what the
+/// Backstage module exports, declared once in the core.
+#[napi]
+pub fn counters() -> Vec<Counter> {
+    stats::COUNTERS
+        .iter()
+        .zip(stats::values())
+        .map(|(c, value)| Counter {
+            name: c.name.to_owned(),
+            metric: c.metric.name.to_owned(),
+            description: c.metric.description.to_owned(),
+            attributes: c.attributes.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+            value: value as f64,
+        })
+        .collect()
 }

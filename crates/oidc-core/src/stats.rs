@@ -3,52 +3,61 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-pub const KEY_CACHE_HIT: usize = 0;
-pub const KEY_CACHE_MISS: usize = 1;
-pub const TOKEN_CACHE_HIT: usize = 2;
-pub const TOKEN_CACHE_MISS: usize = 3;
-pub const DISCOVERY_FETCH_OK: usize = 4;
-pub const DISCOVERY_FETCH_ERROR: usize = 5;
-pub const JWKS_FETCH_OK: usize = 6;
-pub const JWKS_FETCH_ERROR: usize = 7;
-pub const VERIFY_OK: usize = 8;
-pub const VERIFY_ERROR: usize = 9;
+/// One counter, and how the Backstage module exports it: the metric and its attributes.
+/// This table is the one list of counters; `cacheStats()`, `counters()` and the module's
+/// metrics come from it (`__test__/core-api.test.mjs` checks `CacheStats` against it).
+pub struct Counter {
+    pub name: &'static str,
+    pub metric: Metric,
+    pub attributes: &'static [(&'static str, &'static str)],
+}
 
-static COUNTERS: [AtomicU64; 10] = [const { AtomicU64::new(0) }; 10];
+#[derive(Clone, Copy)]
+pub struct Metric {
+    pub name: &'static str,
+    pub description: &'static str,
+}
+
+macro_rules! counters {
+    ($($index:ident = $name:literal, $metric:expr, [$(($k:literal, $v:literal)),*];)*) => {
+        pub const COUNTERS: &[Counter] = &[$(Counter { name: $name, metric: $metric, attributes: &[$(($k, $v)),*] },)*];
+        counters!(@index 0usize, $($index)*);
+    };
+    (@index $n:expr, $first:ident $($rest:ident)*) => {
+        pub const $first: usize = $n;
+        counters!(@index $n + 1usize, $($rest)*);
+    };
+    (@index $n:expr,) => {};
+}
+
+const LOOKUPS: Metric =
+    Metric { name: "auth.oidc_proxy.cache_lookups", description: "Key cache and verified-token cache lookups by cache and result" };
+const FETCHES: Metric = Metric { name: "auth.oidc_proxy.key_fetches", description: "Discovery and JWKS fetches by document and result" };
+const VERIFICATIONS: Metric = Metric {
+    name: "auth.oidc_proxy.verifications",
+    description: "ID token verifications by outcome (ok, error), each counted once, in the native core",
+};
+
+counters! {
+    KEY_CACHE_HIT = "keyCacheHit", LOOKUPS, [("cache", "key"), ("result", "hit")];
+    KEY_CACHE_MISS = "keyCacheMiss", LOOKUPS, [("cache", "key"), ("result", "miss")];
+    TOKEN_CACHE_HIT = "tokenCacheHit", LOOKUPS, [("cache", "token"), ("result", "hit")];
+    TOKEN_CACHE_MISS = "tokenCacheMiss", LOOKUPS, [("cache", "token"), ("result", "miss")];
+    DISCOVERY_FETCH_OK = "discoveryFetchOk", FETCHES, [("document", "discovery"), ("result", "ok")];
+    DISCOVERY_FETCH_ERROR = "discoveryFetchError", FETCHES, [("document", "discovery"), ("result", "error")];
+    JWKS_FETCH_OK = "jwksFetchOk", FETCHES, [("document", "jwks"), ("result", "ok")];
+    JWKS_FETCH_ERROR = "jwksFetchError", FETCHES, [("document", "jwks"), ("result", "error")];
+    VERIFY_OK = "verifyOk", VERIFICATIONS, [("outcome", "ok")];
+    VERIFY_ERROR = "verifyError", VERIFICATIONS, [("outcome", "error")];
+}
+
+static COUNTS: [AtomicU64; COUNTERS.len()] = [const { AtomicU64::new(0) }; COUNTERS.len()];
+
+/// Each counter's value since the process started, in the order of `COUNTERS`.
+pub fn values() -> Vec<u64> {
+    COUNTS.iter().map(|c| c.load(Ordering::Relaxed)).collect()
+}
 
 pub fn count(which: usize) {
-    COUNTERS[which].fetch_add(1, Ordering::Relaxed);
-}
-
-/// The counters since the process started.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Counts {
-    /// Verifications that found the issuer's keys held.
-    pub key_cache_hit: u64,
-    /// Verifications that had to wait for the issuer's keys.
-    pub key_cache_miss: u64,
-    pub token_cache_hit: u64,
-    pub token_cache_miss: u64,
-    pub discovery_fetch_ok: u64,
-    pub discovery_fetch_error: u64,
-    pub jwks_fetch_ok: u64,
-    pub jwks_fetch_error: u64,
-    pub verify_ok: u64,
-    pub verify_error: u64,
-}
-
-pub fn counts() -> Counts {
-    let n = |i: usize| COUNTERS[i].load(Ordering::Relaxed);
-    Counts {
-        key_cache_hit: n(KEY_CACHE_HIT),
-        key_cache_miss: n(KEY_CACHE_MISS),
-        token_cache_hit: n(TOKEN_CACHE_HIT),
-        token_cache_miss: n(TOKEN_CACHE_MISS),
-        discovery_fetch_ok: n(DISCOVERY_FETCH_OK),
-        discovery_fetch_error: n(DISCOVERY_FETCH_ERROR),
-        jwks_fetch_ok: n(JWKS_FETCH_OK),
-        jwks_fetch_error: n(JWKS_FETCH_ERROR),
-        verify_ok: n(VERIFY_OK),
-        verify_error: n(VERIFY_ERROR),
-    }
+    COUNTS[which].fetch_add(1, Ordering::Relaxed);
 }
