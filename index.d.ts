@@ -289,6 +289,21 @@ export interface JwksFileStatus {
   reloads: number
 }
 
+export declare function optionNames(): OptionNames
+
+/**
+ * The option names the reader accepts, by object: a host's own config checks build on
+ * these rather than keep a list of their own.
+ */
+export interface OptionNames {
+  /** `VerifyOptions` (`new OidcVerifier`). */
+  verify: Array<string>
+  /** One entry of `issuers`. */
+  issuer: Array<string>
+  /** `IdentityOptions`. */
+  identity: Array<string>
+}
+
 /** Fetches the keys for these options now (see `OidcVerifier.prefetchKeys`). */
 export declare function prefetchKeys(options: VerifyOptions): Promise<void>
 

@@ -846,6 +846,7 @@ module.exports.ErrorCode = nativeBinding.ErrorCode
 module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.errorCodeTable = nativeBinding.errorCodeTable
 module.exports.inspectToken = nativeBinding.inspectToken
+module.exports.optionNames = nativeBinding.optionNames
 module.exports.prefetchKeys = nativeBinding.prefetchKeys
 module.exports.resolveEmail = nativeBinding.resolveEmail
 module.exports.resolveIdentity = nativeBinding.resolveIdentity

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, loadConfigSchema } from '@backstage/config-loader';
 import { startAuthBackend } from '../test-support/auth-backend.mjs';
@@ -81,6 +82,24 @@ describe('config.d.ts schema (as backstage-cli config:check --strict validates)'
 
   test('loads', async () => {
     schema = await loadConfigSchema({ dependencies: [], packagePaths: [path.join(root, 'package.json')], noUndeclaredProperties: true });
+  });
+
+  test('declares exactly the keys the start-up checks and the native option reader know, both ways', () => {
+    const require = createRequire(import.meta.url);
+    const { KNOWN_KEYS, ISSUER_KEYS } = require('../dist/config.js');
+    const { optionNames } = require('../index.js');
+    // The JSON schema config.d.ts compiles to, as Backstage validates with it: the provider
+    // block is a union of its single-issuer and `issuers` forms.
+    const own = schema.serialize().schemas.find(x => x.packageName === '@backstage/plugin-auth-backend-module-oidc-proxy-provider');
+    const provider = own.value.properties.auth.properties.providers.properties.oidcProxy;
+    const forms = provider.anyOf ?? [provider];
+    const declared = new Set(forms.flatMap(form => Object.keys(form.properties ?? {})));
+    assert.deepEqual([...declared].sort(), [...KNOWN_KEYS].sort());
+    const issuers = forms.map(form => form.properties?.issuers).find(Boolean);
+    assert.deepEqual(Object.keys(issuers.items.properties).sort(), [...ISSUER_KEYS].sort());
+    // The verifier's keys are the native reader's own names.
+    for (const name of optionNames().verify) assert.ok(KNOWN_KEYS.includes(name), name);
+    assert.deepEqual([...ISSUER_KEYS].sort(), [...optionNames().issuer].sort());
   });
 
   test("accepts the seed document's YAML verbatim (the oidc-proxy key) and every option", async () => {

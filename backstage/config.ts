@@ -2,7 +2,7 @@
 // config key, because the operator's only clue at start-up is the message Backstage prints
 // before the process exits.
 import type { Config } from '@backstage/config';
-import { OidcVerifier, isNativeError, type IssuerOptions, type VerifyOptions } from './native';
+import { OidcVerifier, isNativeError, optionNames, type IssuerOptions, type VerifyOptions } from './native';
 import { PROVIDER_ID } from './alias';
 import { DEFAULT_MAX_AGE_SECONDS, MAX_MAX_AGE_SECONDS } from './signInCache';
 
@@ -36,18 +36,9 @@ export interface OidcProxyConfig {
   signInCacheMaxAgeSeconds: number;
 }
 
-/** Every key the provider block may hold: a misspelt one must not be ignored silently. */
-const KNOWN_KEYS = [
-  'issuer',
-  'audience',
-  'issuers',
+/** The keys of the provider block that only this module reads (the rest are the verifier's). */
+const MODULE_KEYS = [
   'oidcIdTokenHeader',
-  'jwksUri',
-  'jwks',
-  'jwksFile',
-  'algorithms',
-  'clockTolerance',
-  'requiredClaims',
   'requireEmailVerifiedClaim',
   'signInCacheMaxAgeSeconds',
   'signIn',
@@ -55,8 +46,15 @@ const KNOWN_KEYS = [
   'signOutUrl',
 ];
 
-/** The keys of one `issuers` entry. */
-const ISSUER_KEYS = ['issuer', 'audience', 'jwksUri', 'jwks', 'jwksFile', 'allowedDomains'];
+/**
+ * Every key the provider block may hold: a misspelt one must not be ignored silently. The
+ * verifier's are the native reader's own names; config.d.ts is checked against this list.
+ */
+export const KNOWN_KEYS = [...optionNames().verify, ...MODULE_KEYS];
+
+/** The keys of one `issuers` entry, as the native reader accepts them. */
+export const ISSUER_KEYS = optionNames().issuer;
+
 /** Three ways to give one issuer's keys; at most one per issuer. */
 const KEY_SOURCES = ['jwksUri', 'jwks', 'jwksFile'] as const;
 /** What `issuers` replaces at the top level. */

@@ -19,6 +19,7 @@ export const {
   cacheStats,
   counters,
   errorCodeTable,
+  optionNames,
   validateOptions,
   validateIdentityOptions,
   inspectToken,

@@ -84,6 +84,24 @@ const ISSUER_OPTION_NAMES: [&str; 6] = ["issuer", "audience", "jwksUri", "jwks",
 const IDENTITY_OPTION_NAMES: [&str; 6] =
     ["allowedDomains", "homeDomain", "userNameClaim", "groupsClaim", "namespace", "requireEmailVerifiedClaim"];
 
+/// The option names the reader accepts, by object: a host's own config checks build on
+/// these rather than keep a list of their own.
+#[napi(object)]
+pub struct OptionNames {
+    /// `VerifyOptions` (`new OidcVerifier`).
+    pub verify: Vec<String>,
+    /// One entry of `issuers`.
+    pub issuer: Vec<String>,
+    /// `IdentityOptions`.
+    pub identity: Vec<String>,
+}
+
+#[napi]
+pub fn option_names() -> OptionNames {
+    let owned = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect();
+    OptionNames { verify: owned(&VERIFY_OPTION_NAMES), issuer: owned(&ISSUER_OPTION_NAMES), identity: owned(&IDENTITY_OPTION_NAMES) }
+}
+
 /// `prefix` names where the object sits (`issuers[1].`), for the error.
 fn check_names(env: &Env, raw: &Unknown<'_>, known: &[&str], prefix: &str) -> std::result::Result<(), Error> {
     let keys = js::own_keys(env, raw).ok_or_else(|| match prefix {
