@@ -28,7 +28,7 @@ pub use identity::{
 };
 pub use inspect::{decode_token, inspect_token, DecodedToken, TokenSummary};
 pub use issuers::{IssuerStatus, JwksFileStatus};
-pub use options::{IdentityOptions, IssuerOptions, VerifyOptions};
+pub use options::{option_names, IdentityOptions, IssuerOptions, OptionNames, VerifyOptions};
 pub use sign_in::{SignInResolverRules, SignInRules, SignInRulesOptions};
 
 /// Every error code this package throws or rejects with, as the `code` of the Error. The
