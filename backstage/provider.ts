@@ -1,11 +1,14 @@
-// The AuthProviderFactory: Backstage's createProxyAuthProviderFactory with this provider's
-// authenticator and resolver chain, plus a sign-in outcome metric.
+// The AuthProviderFactory, built from @backstage/plugin-auth-node's public pieces as its own
+// proxy provider is (the authenticator, the profile transform, the sign-in resolver chain,
+// prepareBackstageIdentityResponse), so the sign-in cache keeps the answer this module built
+// itself. Plus the sign-in outcome metric and the refusal log.
 import {
-  createProxyAuthProviderFactory,
+  prepareBackstageIdentityResponse,
   type AuthProviderFactory,
-  type AuthProviderRouteHandlers,
   type SignInResolver,
 } from '@backstage/plugin-auth-node';
+import type { Request } from 'express';
+import { NotImplementedError } from '@backstage/errors';
 import { createOidcProxyAuthenticator, type oidcProxyAuthenticator, type OidcProxyResult } from './authenticator';
 import { readOidcProxyConfig, type OidcProxyConfig } from './config';
 import { oidcProxySignInResolvers, readSignIn, type OidcProxySignInResolverFactory } from './resolvers';
@@ -29,18 +32,6 @@ export interface OidcProxyProviderFactoryOptions {
   rules?: SignInRules;
 }
 
-type Res = Parameters<NonNullable<AuthProviderRouteHandlers['refresh']>>[1];
-
-/** Hands the body of a 200 answer to `keep` on its way out. */
-function keeping(res: Res, keep: (body: RefreshBody) => void): Res {
-  const json = res.json.bind(res);
-  res.json = (body: RefreshBody) => {
-    if (res.statusCode === 200) keep(body);
-    return json(body);
-  };
-  return res;
-}
-
 export function createOidcProxyProviderFactory(options: OidcProxyProviderFactoryOptions = {}): AuthProviderFactory {
   return ctx => {
     const fullKey = `auth.providers.${ctx.providerId}`;
@@ -56,26 +47,38 @@ export function createOidcProxyProviderFactory(options: OidcProxyProviderFactory
     const cache = new SignInCache(config.signInCacheMaxAgeSeconds * 1000);
     const warnGroupsLeftOut = groupsLeftOutWarner(ctx.logger, fullKey);
     const refusals = new RefusalLog(ctx.logger, ctx.providerId);
-    const handlers = createProxyAuthProviderFactory<OidcProxyResult>({ authenticator, signInResolver: resolver })(ctx);
-    const refresh = handlers.refresh!.bind(handlers);
+    const signInResolver = resolver; // the chain, fixed from here on
+    const authenticatorCtx = authenticator.initialize({ config: ctx.config });
+    // What createProxyAuthRouteHandlers does for a refresh, step by step on the public API.
+    const signInAnew = async (req: Request): Promise<RefreshBody> => {
+      const { result, providerInfo } = await authenticator.authenticate({ req }, authenticatorCtx);
+      const { profile } = await authenticator.defaultProfileTransform(result, ctx.resolverContext);
+      const identity = await signInResolver({ profile, result }, ctx.resolverContext);
+      return { profile, providerInfo, backstageIdentity: prepareBackstageIdentityResponse(identity) };
+    };
     // The request's one native call (signIn.ts), which the authenticator then awaits too.
     // Entries are keyed by the verifier's id for its verification of the token: only a token
     // that verified, and would still verify (exp, nbf, its key in the JWKS), has one, and a
     // token verified anew gets a new one, so an entry is never served for a token that no
     // longer verifies.
-    const signInFor = async (req: Parameters<typeof refresh>[0]): Promise<SignInResult | undefined> => {
+    const signInFor = async (req: Request): Promise<SignInResult | undefined> => {
       try {
         const signIn = await signInOf(req, config, rules!);
         if (signIn?.groupsLeftOut) warnGroupsLeftOut(signIn.groupsLeftOut);
         return signIn;
       } catch {
-        return undefined; // refused: Backstage's handler answers it through the authenticator
+        return undefined; // refused: the authenticator answers it, awaiting the same call
       }
     };
     const keyOf = (signIn: SignInResult | undefined) =>
       config.signInCacheMaxAgeSeconds > 0 && signIn?.id != null ? `${ctx.providerId}:${signIn.id}` : undefined;
     return {
-      ...handlers,
+      async start() {
+        throw new NotImplementedError('Not implemented');
+      },
+      async frameHandler() {
+        throw new NotImplementedError('Not implemented');
+      },
       async refresh(req, res) {
         const signIn = await signInFor(req);
         const key = keyOf(signIn);
@@ -84,7 +87,9 @@ export function createOidcProxyProviderFactory(options: OidcProxyProviderFactory
           if (hit) {
             res.status(200).type('application/json').send(hit);
           } else {
-            await refresh(req, key === undefined ? res : keeping(res, body => cache.set(key, body)));
+            const body = await signInAnew(req);
+            if (key !== undefined) cache.set(key, body);
+            res.status(200).json(body);
           }
           recordSignIn(hit ? 'cache_hit' : 'ok');
         } catch (error) {

@@ -10,7 +10,7 @@
 // most `maxAgeMs`, and while its Backstage token has more than MARGIN_MS left. Per process:
 // replicas keep their own.
 
-/** What /refresh answers: Backstage's proxy handler body. */
+/** What /refresh answers, as the provider builds it (provider.ts), the way Backstage's proxy handlers do. */
 export interface RefreshBody {
   profile: unknown;
   providerInfo: unknown;
