@@ -9,19 +9,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { OidcVerifier, cacheStats } from '../index.js';
 import { startIssuer, makeKey } from '../test-support/test-issuer.mjs';
+import { eventually as poll } from '../test-support/eventually.mjs';
+
+const eventually = (what, check, options = { attempts: 100, intervalMs: 50 }) => poll(what, check, options);
 
 const sleep = ms => new Promise(r => setTimeout(r, ms));
 const codeOf = promise => promise.then(() => 'OK', e => e.code);
-
-/** Polls `check` (bounded) until it returns a truthy value. */
-async function eventually(what, check, { attempts = 100, intervalMs = 50 } = {}) {
-  for (let i = 0; i < attempts; i++) {
-    const value = await check();
-    if (value) return value;
-    await sleep(intervalMs);
-  }
-  assert.fail(`gave up waiting for ${what}`);
-}
 
 const jwksOf = (...keys) => ({ keys: keys.map(k => k.jwk) });
 

@@ -4,18 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startOidcIssuer } from '../test-support/oidc-issuer.mjs';
 import { startAuthBackend } from '../test-support/auth-backend.mjs';
+import { eventually } from '../test-support/eventually.mjs';
 
 const sleep = ms => new Promise(r => setTimeout(r, ms));
-
-/** Polls `check` (bounded) until it returns a truthy value. */
-async function eventually(what, check, { attempts = 150, intervalMs = 200 } = {}) {
-  for (let i = 0; i < attempts; i++) {
-    const value = await check();
-    if (value) return value;
-    await sleep(intervalMs);
-  }
-  assert.fail(`gave up waiting for ${what}`);
-}
 
 test('issuer down at start-up: backend starts, 503 without the token in the body, then recovery without a restart', async () => {
   const idp = await startOidcIssuer();

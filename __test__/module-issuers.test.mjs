@@ -12,22 +12,13 @@ import { metrics } from '@opentelemetry/api';
 import { loadConfig, loadConfigSchema } from '@backstage/config-loader';
 import { startOidcIssuer, OTHER_CLIENT_ID } from '../test-support/oidc-issuer.mjs';
 import { startAuthBackend } from '../test-support/auth-backend.mjs';
+import { eventually } from '../test-support/eventually.mjs';
 
 // A backend that fails to start leaves its process-wide error listeners behind.
 process.setMaxListeners(50);
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const sleep = ms => new Promise(r => setTimeout(r, ms));
-
-/** Polls `check` (bounded) until it returns a truthy value. */
-async function eventually(what, check, { attempts = 150, intervalMs = 200 } = {}) {
-  for (let i = 0; i < attempts; i++) {
-    const value = await check();
-    if (value) return value;
-    await sleep(intervalMs);
-  }
-  assert.fail(`gave up waiting for ${what}`);
-}
 
 /** Observable counters as an exporter collects them (the module creates its instruments once per process). */
 const observables = new Map();

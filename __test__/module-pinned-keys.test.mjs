@@ -9,18 +9,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { startIssuer } from '../test-support/test-issuer.mjs';
 import { startAuthBackend } from '../test-support/auth-backend.mjs';
+import { eventually as poll } from '../test-support/eventually.mjs';
+
+const eventually = (what, check, options = { attempts: 150, intervalMs: 100 }) => poll(what, check, options);
 
 const sleep = ms => new Promise(r => setTimeout(r, ms));
-
-/** Polls `check` (bounded) until it returns a truthy value. */
-async function eventually(what, check, { attempts = 150, intervalMs = 100 } = {}) {
-  for (let i = 0; i < attempts; i++) {
-    const value = await check();
-    if (value) return value;
-    await sleep(intervalMs);
-  }
-  assert.fail(`gave up waiting for ${what}`);
-}
 
 const resolvers = [{ resolver: 'signInWithoutCatalogUser', allowedDomains: ['example.com'] }];
 const jwksOf = (...keys) => ({ keys: keys.map(k => k.jwk) });
