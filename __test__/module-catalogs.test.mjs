@@ -104,7 +104,7 @@ describe('resolvers that match what catalog ingesters write', () => {
     const [line] = lines();
     assert.match(line.message, /left out 2 groupsClaim value/);
     assert.match(line.message, /"Engineering Team"/);
-    assert.ok(line.message.includes('"Odd\\nGroup"'), `control characters are escaped: ${line.message}`);
+    assert.ok(line.message.includes('"Odd\\u{a}Group"'), `control characters are escaped: ${line.message}`);
     assert.doesNotMatch(line.message, /Odd\nGroup/);
   });
 

@@ -5,6 +5,7 @@
 
 use crate::error::{Code, Error, Result};
 use crate::identity::{self, Email, IdentityOptions};
+use crate::inspect;
 use serde_json::{json, Map, Value};
 
 /// What a resolver entry looks the user up by.
@@ -39,10 +40,10 @@ pub struct SignInRules {
     pub resolvers: Vec<ResolverRules>,
 }
 
-/// At most this many left-out group values are reported per sign-in, each cut to
-/// `REPORTED_CHARS` characters: a token can hold thousands of attacker-chosen values.
+/// At most this many left-out group values are reported per sign-in, each escaped and cut
+/// as the refusal log's values are (`inspect::escape`): a token can hold thousands of
+/// attacker-chosen values.
 const REPORTED_VALUES: usize = 5;
-const REPORTED_CHARS: usize = 64;
 
 impl SignInRules {
     /// Checks every entry's options as `identity::validate` does, naming the entry.
@@ -101,7 +102,7 @@ impl SignInRules {
         let groups_left_out = (!left_out.is_empty()).then(|| {
             json!({
                 "count": left_out.len(),
-                "values": left_out.iter().take(REPORTED_VALUES).map(|v| escaped(v)).collect::<Vec<_>>(),
+                "values": left_out.iter().take(REPORTED_VALUES).map(|v| inspect::escape(v)).collect::<Vec<_>>(),
             })
         });
         let rest = json!({
@@ -205,16 +206,6 @@ fn email_json(email: &Email<'_>) -> Value {
 
 fn error_json(e: &Error) -> Value {
     json!({ "code": e.code.as_str(), "message": e.message, "claim": e.claim })
-}
-
-/// A token-chosen value made safe for a log line: cut, control characters escaped.
-pub fn escaped(value: &str) -> String {
-    let cut: String = value.chars().take(REPORTED_CHARS).collect();
-    let mut out: String = cut.escape_debug().collect();
-    if value.chars().count() > REPORTED_CHARS {
-        out.push('…');
-    }
-    out
 }
 
 #[cfg(test)]
