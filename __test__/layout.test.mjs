@@ -62,3 +62,19 @@ test('the core crate has no napi: it builds without Node', () => {
     assert.doesNotMatch(fs.readFileSync(path.join(root, 'crates/oidc-core/src', file), 'utf8'), /\bnapi\b::/, file);
   }
 });
+
+test('src/ has no unsafe but where docs/benchmarks.md shows the safe form costs more', () => {
+  // napi's typed layer does the addon's work; an `unsafe` block is allowed only with a
+  // comment naming its row in docs/benchmarks.md, and that row must exist there.
+  const benchmarks = fs.readFileSync(path.join(root, 'docs/benchmarks.md'), 'utf8');
+  const unjustified = [];
+  for (const file of fs.readdirSync(path.join(root, 'src')).filter(f => f.endsWith('.rs'))) {
+    const lines = fs.readFileSync(path.join(root, 'src', file), 'utf8').split('\n');
+    lines.forEach((line, i) => {
+      if (!/\bunsafe\b/.test(line.replace(/\/\/.*$/, ''))) return;
+      const row = /docs\/benchmarks\.md: "([^"]+)"/.exec(lines[i - 1] ?? '')?.[1];
+      if (!row || !benchmarks.includes(row)) unjustified.push(`src/${file}:${i + 1}`);
+    });
+  }
+  assert.deepEqual(unjustified, [], 'each unsafe needs a `// docs/benchmarks.md: "<row>"` comment on the line before');
+});

@@ -22,8 +22,8 @@ pub struct IssuerCheck {
 /// `clockTolerance`. Resolves with one entry per check; rejects only for options that
 /// are not an object (ERR_INVALID_OPTIONS), and checks the rest as the `options` check.
 #[napi(catch_unwind, ts_args_type = "options: VerifyOptions", ts_return_type = "Promise<IssuerCheck[]>")]
-pub fn diagnose_issuer(env: Env, options: Unknown<'_>) -> Result<js::Raw> {
-    let options = options::verify_options(&env, &options).map_err(|e| js::error(&env, &e))?;
+pub fn diagnose_issuer<'env>(env: &'env Env, options: Unknown<'_>) -> Result<PromiseRaw<'env, Vec<IssuerCheck>>> {
+    let options = options::verify_options(env, &options).map_err(|e| js::error(env, &e))?;
     let work = async move {
         // Spawned apart so that a panic comes back as a JoinError, not an abort.
         let checks = tokio::spawn(async move { doctor::diagnose(&options).await })
@@ -34,6 +34,5 @@ pub fn diagnose_issuer(env: Env, options: Unknown<'_>) -> Result<js::Raw> {
             .map(|c| IssuerCheck { name: c.name.to_owned(), status: c.status.as_str().to_owned(), detail: c.detail })
             .collect::<Vec<_>>())
     };
-    let promise = env.spawn_future(work)?;
-    Ok(js::Raw(promise.value().value))
+    env.spawn_future(work)
 }

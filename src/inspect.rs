@@ -28,8 +28,8 @@ pub struct TokenSummary {
 /// without verifying it; never throws (what cannot be read is left out, a non-string gives
 /// an empty summary).
 #[napi(catch_unwind, ts_args_type = "token: string")]
-pub fn inspect_token(env: Env, token: Unknown<'_>) -> TokenSummary {
-    let token = js::string(&env, &token).unwrap_or_default();
+pub fn inspect_token(token: Unknown<'_>) -> TokenSummary {
+    let token = js::string(&token).unwrap_or_default();
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
     let s = inspect::summarize(header::token_from_header(&token), now);
     TokenSummary { alg: s.alg, kid: s.kid, iss: s.iss, aud: s.aud, azp: s.azp, sub: s.sub, exp_in: s.exp_in }
@@ -50,7 +50,7 @@ pub struct DecodedToken {
 /// when the input is neither, naming the part at fault.
 #[napi(catch_unwind, ts_args_type = "token: string")]
 pub fn decode_token(env: Env, token: Unknown<'_>) -> Result<DecodedToken> {
-    let token = js::string(&env, &token).unwrap_or_default();
+    let token = js::string(&token).unwrap_or_default();
     match inspect::decode(&token) {
         Ok(d) => Ok(DecodedToken { kind: d.kind.to_owned(), header: d.header, payload: d.payload }),
         Err(e) => Err(js::error(&env, &e)),

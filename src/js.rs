@@ -1,135 +1,79 @@
-//! Building JS values by hand where the generated glue cannot: errors with our `code`,
-//! already-settled promises, and claims handed over as JSON text for `JSON.parse`
-//! (far cheaper than converting a serde value property by property).
+//! JS values the generated glue does not build for us, made with napi's typed layer:
+//! errors with our `code` (and `claim`, `option`), already-settled promises, and claims
+//! handed over as JSON text for JS's own `JSON.parse` (far cheaper than converting a serde
+//! value property by property). JS built-ins are called through `Function::call`, which
+//! takes back any exception they throw, so nothing is left pending.
 
 use napi::bindgen_prelude::*;
-use napi::sys;
+use napi::JSON;
 use oidc_proxy_core::{Code, Error};
-use std::ptr;
 use std::sync::Arc;
 
-/// A JS value made here, passed through as is.
-pub struct Raw(pub sys::napi_value);
-
-impl ToNapiValue for Raw {
-    unsafe fn to_napi_value(_env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
-        Ok(val.0)
-    }
-}
-
-impl TypeName for Raw {
-    fn type_name() -> &'static str {
-        "unknown"
-    }
-    fn value_type() -> ValueType {
-        ValueType::Unknown
-    }
-}
+/// What the promise-returning methods hand back: a promise of a JS value.
+pub type Promise<'env> = PromiseRaw<'env, Unknown<'env>>;
 
 pub fn internal() -> Error {
     Error::new(Code::Internal, "an internal error occurred in the token verifier")
 }
 
-fn check(status: sys::napi_status) -> Result<()> {
-    if status == sys::Status::napi_ok {
-        Ok(())
-    } else {
-        Err(napi::Error::new(Status::from(status), "a JS value could not be created"))
-    }
-}
-
-unsafe fn string_value(env: sys::napi_env, s: &str) -> Result<sys::napi_value> {
-    let mut value = ptr::null_mut();
-    check(unsafe { sys::napi_create_string_utf8(env, s.as_ptr().cast(), s.len() as isize, &mut value) })?;
-    Ok(value)
-}
-
-/// A JS Error with `code` (and `claim` where there is one).
-unsafe fn error_value(env: sys::napi_env, e: &Error) -> Result<sys::napi_value> {
-    let code = unsafe { string_value(env, e.code.as_str())? };
-    let message = unsafe { string_value(env, &e.message)? };
-    let mut value = ptr::null_mut();
-    check(unsafe { sys::napi_create_error(env, code, message, &mut value) })?;
+/// A JS Error with `code` (and `claim`, `option` where there are).
+fn error_object<'env>(env: &'env Env, e: &Error) -> Result<Object<'env>> {
+    let mut object = env.create_error(napi::Error::new(Status::GenericFailure, e.message.as_str()))?;
+    object.set_named_property("code", e.code.as_str())?;
     if let Some(claim) = &e.claim {
-        let claim = unsafe { string_value(env, claim)? };
-        check(unsafe { sys::napi_set_named_property(env, value, c"claim".as_ptr(), claim) })?;
+        object.set_named_property("claim", claim.as_str())?;
     }
     if let Some(option) = &e.option {
-        let option = unsafe { string_value(env, option)? };
-        check(unsafe { sys::napi_set_named_property(env, value, c"option".as_ptr(), option) })?;
+        object.set_named_property("option", option.as_str())?;
     }
-    Ok(value)
+    Ok(object)
 }
 
 /// Our error as a napi error that, thrown or used to reject, is the JS Error we built.
 pub fn error(env: &Env, e: &Error) -> napi::Error {
-    match unsafe { error_value(env.raw(), e) } {
-        Ok(value) => match unsafe { Unknown::from_napi_value(env.raw(), value) } {
-            Ok(unknown) => napi::Error::from(unknown),
-            Err(err) => err,
-        },
+    match error_object(env, e) {
+        Ok(object) => napi::Error::from(object.to_unknown()),
         Err(err) => err,
     }
 }
 
-/// `JSON[method](arg)`: JS's own JSON, for what it does better or more safely than napi's
-/// value conversion. Err when it threw (the exception is left pending).
-unsafe fn call_json(env: sys::napi_env, method: &std::ffi::CStr, arg: sys::napi_value) -> Result<sys::napi_value> {
-    let mut global = ptr::null_mut();
-    check(unsafe { sys::napi_get_global(env, &mut global) })?;
-    let mut json = ptr::null_mut();
-    check(unsafe { sys::napi_get_named_property(env, global, c"JSON".as_ptr(), &mut json) })?;
-    let mut function = ptr::null_mut();
-    check(unsafe { sys::napi_get_named_property(env, json, method.as_ptr(), &mut function) })?;
-    let mut result = ptr::null_mut();
-    check(unsafe { sys::napi_call_function(env, json, function, 1, &arg, &mut result) })?;
-    Ok(result)
+/// A JS built-in: `global[object][name]`.
+fn builtin<'env, Args: JsValuesTupleIntoVec, Return: FromNapiValue>(
+    env: &'env Env,
+    object: &str,
+    name: &str,
+) -> Result<Function<'env, Args, Return>> {
+    let holder: Object<'env> = env.get_global()?.get_named_property_unchecked(object)?;
+    holder.get_named_property_unchecked(name)
 }
 
-unsafe fn json_parse(env: sys::napi_env, text: &str) -> Result<sys::napi_value> {
-    unsafe { call_json(env, c"parse", string_value(env, text)?) }
-}
-
-unsafe fn settle(env: sys::napi_env, value: std::result::Result<sys::napi_value, sys::napi_value>) -> Result<Raw> {
-    let mut deferred = ptr::null_mut();
-    let mut promise = ptr::null_mut();
-    check(unsafe { sys::napi_create_promise(env, &mut deferred, &mut promise) })?;
-    match value {
-        Ok(v) => check(unsafe { sys::napi_resolve_deferred(env, deferred, v) })?,
-        Err(v) => check(unsafe { sys::napi_reject_deferred(env, deferred, v) })?,
-    }
-    Ok(Raw(promise))
+/// `JSON.parse(text)`.
+pub fn parse<'env>(env: &'env Env, text: &str) -> Result<Unknown<'env>> {
+    let json: JSON<'env> = env.get_global()?.get_named_property_unchecked("JSON")?;
+    let parse: Function<'env, &str, Unknown<'env>> = json.get_named_property_unchecked("parse")?;
+    parse.call(text)
 }
 
 /// A promise already resolved with the claims or rejected with the error.
-pub fn settled(env: &Env, outcome: std::result::Result<Arc<str>, Error>) -> Result<Raw> {
-    let env = env.raw();
-    unsafe {
-        match outcome {
-            Ok(claims) => settle(env, Ok(json_parse(env, &claims)?)),
-            Err(e) => settle(env, Err(error_value(env, &e)?)),
-        }
+pub fn settled<'env>(env: &'env Env, outcome: std::result::Result<Arc<str>, Error>) -> Result<Promise<'env>> {
+    match outcome {
+        Ok(claims) => PromiseRaw::resolve(env, parse(env, &claims)?),
+        Err(e) => PromiseRaw::reject(env, error_object(env, &e)?),
     }
 }
 
-pub fn settled_unit(env: &Env, outcome: std::result::Result<(), Error>) -> Result<Raw> {
-    let env = env.raw();
-    unsafe {
-        match outcome {
-            Ok(()) => {
-                let mut undefined = ptr::null_mut();
-                check(sys::napi_get_undefined(env, &mut undefined))?;
-                settle(env, Ok(undefined))
-            }
-            Err(e) => settle(env, Err(error_value(env, &e)?)),
-        }
+/// A promise already resolved with undefined or rejected with the error.
+pub fn settled_unit<'env>(env: &'env Env, outcome: std::result::Result<(), Error>) -> Result<PromiseRaw<'env, ()>> {
+    match outcome {
+        Ok(()) => PromiseRaw::resolve(env, ()),
+        Err(e) => PromiseRaw::reject(env, error_object(env, &e)?),
     }
 }
 
 /// For a future's result: the parsed claims, or a rejection with our error.
-pub fn claims_or_error(env: &Env, outcome: std::result::Result<Arc<str>, Error>) -> Result<Raw> {
+pub fn claims_or_error<'env>(env: &'env Env, outcome: std::result::Result<Arc<str>, Error>) -> Result<Unknown<'env>> {
     match outcome {
-        Ok(claims) => Ok(Raw(unsafe { json_parse(env.raw(), &claims)? })),
+        Ok(claims) => parse(env, &claims),
         Err(e) => Err(error(env, &e)),
     }
 }
@@ -139,53 +83,21 @@ pub fn unit_or_error(env: &Env, outcome: std::result::Result<(), Error>) -> Resu
 }
 
 /// The string in `value`, or None when it is not a string.
-pub fn string(env: &Env, value: &Unknown<'_>) -> Option<String> {
+pub fn string(value: &Unknown<'_>) -> Option<String> {
     if value.get_type().ok()? != ValueType::String {
         return None;
     }
-    unsafe { String::from_napi_value(env.raw(), value.raw()) }.ok()
+    String::from_unknown(*value).ok()
 }
 
-/// The own enumerable string keys of `value`, or None when it is not a plain object.
+/// `Object.keys(value)`: its own enumerable string keys, or None when it is not a plain
+/// object (or a proxy's trap threw).
 pub fn own_keys(env: &Env, value: &Unknown<'_>) -> Option<Vec<String>> {
-    if value.get_type().ok()? != ValueType::Object {
+    if value.get_type().ok()? != ValueType::Object || value.is_array().ok()? {
         return None;
     }
-    let env = env.raw();
-    unsafe {
-        let mut names = ptr::null_mut();
-        let status = sys::napi_get_all_property_names(
-            env,
-            value.raw(),
-            sys::KeyCollectionMode::own_only,
-            sys::KeyFilter::enumerable | sys::KeyFilter::skip_symbols,
-            sys::KeyConversion::numbers_to_strings,
-            &mut names,
-        );
-        check(status).ok()?;
-        let mut len = 0u32;
-        check(sys::napi_get_array_length(env, names, &mut len)).ok()?;
-        let mut keys = Vec::with_capacity(len as usize);
-        for i in 0..len {
-            let mut name = ptr::null_mut();
-            check(sys::napi_get_element(env, names, i, &mut name)).ok()?;
-            keys.push(String::from_napi_value(env, name).ok()?);
-        }
-        Some(keys)
-    }
-}
-
-/// `JSON.stringify(value)` on a raw value: JS's own walk, which refuses cycles and
-/// over-deep nesting with an exception instead of overflowing our stack. Err when it threw
-/// (the exception is left pending for the caller to clear); Ok(None) when it gave no text.
-unsafe fn stringify_raw(env: sys::napi_env, value: sys::napi_value) -> Result<Option<String>> {
-    let result = unsafe { call_json(env, c"stringify", value)? };
-    Ok(unsafe { String::from_napi_value(env, result) }.ok())
-}
-
-fn clear_exception(env: sys::napi_env) {
-    let mut ignored = ptr::null_mut();
-    unsafe { sys::napi_get_and_clear_last_exception(env, &mut ignored) };
+    let keys: Function<Unknown, Vec<String>> = builtin(env, "Object", "keys").ok()?;
+    keys.call(*value).ok()
 }
 
 /// One own property of a claims object, as JSON would see it.
@@ -202,42 +114,36 @@ pub enum Property {
 /// The named own properties of `object` (a JS object), each read the way JSON.stringify
 /// reads it, and nothing else of the object: the identity needs a handful of claims, and
 /// reading only those keeps the rest of a large claims object from crossing over. None when
-/// reading threw (a getter, a proxy trap, a cycle or over-deep nesting in a value read);
-/// the exception is cleared.
+/// reading threw (a getter, a proxy trap, a cycle or over-deep nesting in a value read).
+/// Reads go through `Object.hasOwn`, `Reflect.get` and `JSON.stringify`, so what a getter
+/// throws is taken back, not left pending.
 pub fn own_properties(env: &Env, object: &Unknown<'_>, names: &[&str]) -> Option<Vec<Property>> {
-    let env = env.raw();
     let read = || -> Result<Vec<Property>> {
+        let has_own: Function<FnArgs<(Unknown, &str)>, bool> = builtin(env, "Object", "hasOwn")?;
+        let get: Function<FnArgs<(Unknown, &str)>, Unknown> = builtin(env, "Reflect", "get")?;
+        let stringify: Function<Unknown, Unknown> = builtin(env, "JSON", "stringify")?;
         let mut out = Vec::with_capacity(names.len());
         for name in names {
-            let key = unsafe { string_value(env, name)? };
-            let mut own = false;
-            check(unsafe { sys::napi_has_own_property(env, object.raw(), key, &mut own) })?;
-            if !own {
+            if !has_own.call(FnArgs::from((*object, *name)))? {
                 out.push(Property::Absent);
                 continue;
             }
-            let mut value = ptr::null_mut();
-            check(unsafe { sys::napi_get_property(env, object.raw(), key, &mut value) })?;
-            let mut kind = 0;
-            check(unsafe { sys::napi_typeof(env, value, &mut kind) })?;
-            out.push(match kind {
-                sys::ValueType::napi_string => Property::String(unsafe { String::from_napi_value(env, value)? }),
-                sys::ValueType::napi_boolean => Property::Bool(unsafe { bool::from_napi_value(env, value)? }),
-                sys::ValueType::napi_null => Property::Null,
-                sys::ValueType::napi_undefined | sys::ValueType::napi_function | sys::ValueType::napi_symbol => Property::Absent,
-                _ => match unsafe { stringify_raw(env, value)? } {
-                    Some(text) => Property::Json(text),
-                    None => Property::Absent,
-                },
+            let value = get.call(FnArgs::from((*object, *name)))?;
+            out.push(match value.get_type()? {
+                ValueType::String => Property::String(String::from_unknown(value)?),
+                ValueType::Boolean => Property::Bool(bool::from_unknown(value)?),
+                ValueType::Null => Property::Null,
+                ValueType::Undefined | ValueType::Function | ValueType::Symbol => Property::Absent,
+                _ => {
+                    let text = stringify.call(value)?;
+                    match text.get_type()? {
+                        ValueType::String => Property::Json(String::from_unknown(text)?),
+                        _ => Property::Absent,
+                    }
+                }
             });
         }
         Ok(out)
     };
-    match read() {
-        Ok(properties) => Some(properties),
-        Err(_) => {
-            clear_exception(env);
-            None
-        }
-    }
+    read().ok()
 }

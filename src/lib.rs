@@ -108,7 +108,7 @@ pub fn error_code_table() -> Vec<ErrorCodeInfo> {
 /// A verification the token cache did not answer, as a future on napi's runtime: the
 /// signature check (and a key fetch, when needed) runs off the event loop. Spawned apart so
 /// that a panic comes back as a JoinError, not an abort.
-fn verify_off_thread(env: &Env, verifier: Arc<Verifier>, token: String) -> Result<js::Raw> {
+fn verify_off_thread(env: &Env, verifier: Arc<Verifier>, token: String) -> Result<js::Promise<'_>> {
     let work = async move {
         let outcome = tokio::spawn(async move {
             let outcome = match verifier.verify_held(&token) {
@@ -120,12 +120,11 @@ fn verify_off_thread(env: &Env, verifier: Arc<Verifier>, token: String) -> Resul
         .await;
         Ok(outcome.unwrap_or_else(|_| Err(js::internal())))
     };
-    let promise = env.spawn_future_with_callback(work, js::claims_or_error)?;
-    Ok(js::Raw(promise.value().value))
+    env.spawn_future_with_callback(work, js::claims_or_error)
 }
 
-fn verify_on(env: &Env, verifier: &Arc<Verifier>, token: &Unknown<'_>) -> Result<js::Raw> {
-    let Some(token) = js::string(env, token) else {
+fn verify_on<'env>(env: &'env Env, verifier: &Arc<Verifier>, token: &Unknown<'_>) -> Result<js::Promise<'env>> {
+    let Some(token) = js::string(token) else {
         return js::settled(env, Err(Error::new(Code::JwsInvalid, "the token is not a string")));
     };
     match catch_unwind(AssertUnwindSafe(|| verifier.cached(&token))) {
@@ -137,13 +136,13 @@ fn verify_on(env: &Env, verifier: &Arc<Verifier>, token: &Unknown<'_>) -> Result
 
 /// A sign-in: the verification of `verify_on`, then the sign-in result computed in the same
 /// place (on the calling thread for a token verified before, else in the spawned task).
-fn sign_in_on(
-    env: &Env,
+fn sign_in_on<'env>(
+    env: &'env Env,
     verifier: &Arc<Verifier>,
     header_value: &Unknown<'_>,
     rules: &Arc<oidc_proxy_core::sign_in::SignInRules>,
-) -> Result<js::Raw> {
-    let Some(value) = js::string(env, header_value) else {
+) -> Result<js::Promise<'env>> {
+    let Some(value) = js::string(header_value) else {
         return js::settled(env, Err(Error::new(Code::JwsInvalid, "the token is not a string")));
     };
     let token = header::token_from_header(&value).to_owned();
@@ -166,15 +165,14 @@ fn sign_in_on(
                 .await;
                 Ok(outcome.unwrap_or_else(|_| Err(js::internal())))
             };
-            let promise = env.spawn_future_with_callback(work, js::claims_or_error)?;
-            Ok(js::Raw(promise.value().value))
+            env.spawn_future_with_callback(work, js::claims_or_error)
         }
     }
 }
 
 /// Warms the keys of one issuer, or of all (each tried; the first failure is the answer,
 /// naming its issuer when there are several).
-fn prefetch_on(env: &Env, verifier: Arc<Verifier>, index: Option<usize>) -> Result<js::Raw> {
+fn prefetch_on(env: &Env, verifier: Arc<Verifier>, index: Option<usize>) -> Result<PromiseRaw<'_, ()>> {
     let work = async move {
         let outcome = tokio::spawn(async move {
             let several = verifier.issuer_count() > 1;
@@ -190,8 +188,7 @@ fn prefetch_on(env: &Env, verifier: Arc<Verifier>, index: Option<usize>) -> Resu
         .await;
         Ok(outcome.unwrap_or_else(|_| Err(js::internal())))
     };
-    let promise = env.spawn_future_with_callback(work, js::unit_or_error)?;
-    Ok(js::Raw(promise.value().value))
+    env.spawn_future_with_callback(work, js::unit_or_error)
 }
 
 /// An OIDC ID token verifier for one issuer and audience, built once (at start-up) and
@@ -216,8 +213,8 @@ impl OidcVerifier {
     /// `code` is an `ErrorCode` (and `claim` for claim failures). Messages never contain
     /// the token or a claim value.
     #[napi(catch_unwind, ts_args_type = "token: string", ts_return_type = "Promise<Record<string, unknown>>")]
-    pub fn verify(&self, env: Env, token: Unknown<'_>) -> Result<js::Raw> {
-        verify_on(&env, &self.inner, &token)
+    pub fn verify<'env>(&self, env: &'env Env, token: Unknown<'_>) -> Result<js::Promise<'env>> {
+        verify_on(env, &self.inner, &token)
     }
 
     /// The one native call of a sign-in: reads the token from the header's value (a
@@ -225,8 +222,8 @@ impl OidcVerifier {
     /// profile, one result per resolver entry of `rules`, and the id of this verification
     /// (see `verificationId`). Rejects as `verify` does; an entry's refusal is in its result.
     #[napi(catch_unwind, ts_args_type = "headerValue: string, rules: SignInRules", ts_return_type = "Promise<Record<string, unknown>>")]
-    pub fn sign_in(&self, env: Env, header_value: Unknown<'_>, rules: &SignInRules) -> Result<js::Raw> {
-        sign_in_on(&env, &self.inner, &header_value, &rules.inner)
+    pub fn sign_in<'env>(&self, env: &'env Env, header_value: Unknown<'_>, rules: &SignInRules) -> Result<js::Promise<'env>> {
+        sign_in_on(env, &self.inner, &header_value, &rules.inner)
     }
 
     /// When this verifier verified the token before and it would still verify (within its
@@ -234,8 +231,8 @@ impl OidcVerifier {
     /// the same for as long as it holds and never given to another. Else null. Never checks
     /// a signature, never waits: for a host's own cache of what it did with a verified token.
     #[napi(catch_unwind, ts_args_type = "token: string")]
-    pub fn verification_id(&self, env: Env, token: Unknown<'_>) -> Option<f64> {
-        let token = js::string(&env, &token)?;
+    pub fn verification_id(&self, token: Unknown<'_>) -> Option<f64> {
+        let token = js::string(&token)?;
         // Ids count up from 1: far below 2^53, so exact as a JS number.
         self.inner.verified_before(&token).map(|(_, id)| id as f64)
     }
@@ -245,12 +242,12 @@ impl OidcVerifier {
     /// ERR_ISSUER_UNAVAILABLE otherwise. Pinned keys are always held. For start-up, where a
     /// failure should be logged, not fatal.
     #[napi(catch_unwind, ts_args_type = "issuerIndex?: number", ts_return_type = "Promise<void>")]
-    pub fn prefetch_keys(&self, env: Env, issuer_index: Option<u32>) -> Result<js::Raw> {
+    pub fn prefetch_keys<'env>(&self, env: &'env Env, issuer_index: Option<u32>) -> Result<PromiseRaw<'env, ()>> {
         match issuer_index.map(|i| i as usize) {
             Some(i) if i >= self.inner.issuer_count() => {
-                js::settled_unit(&env, Err(Error::option("issuerIndex", "names no configured issuer")))
+                js::settled_unit(env, Err(Error::option("issuerIndex", "names no configured issuer")))
             }
-            index => prefetch_on(&env, Arc::clone(&self.inner), index),
+            index => prefetch_on(env, Arc::clone(&self.inner), index),
         }
     }
 
@@ -287,19 +284,19 @@ fn verifier_for(env: &Env, options: &Unknown<'_>) -> std::result::Result<Arc<Ver
 /// `new OidcVerifier(options).verify(token)` for one-off calls, with the verifier kept
 /// for the next call with equal options. Rejects with ERR_INVALID_OPTIONS for bad options.
 #[napi(catch_unwind, ts_args_type = "token: string, options: VerifyOptions", ts_return_type = "Promise<Record<string, unknown>>")]
-pub fn verify_id_token(env: Env, token: Unknown<'_>, options: Unknown<'_>) -> Result<js::Raw> {
-    match verifier_for(&env, &options) {
-        Ok(verifier) => verify_on(&env, &verifier, &token),
-        Err(e) => js::settled(&env, Err(e)),
+pub fn verify_id_token<'env>(env: &'env Env, token: Unknown<'_>, options: Unknown<'_>) -> Result<js::Promise<'env>> {
+    match verifier_for(env, &options) {
+        Ok(verifier) => verify_on(env, &verifier, &token),
+        Err(e) => js::settled(env, Err(e)),
     }
 }
 
 /// Fetches the keys for these options now (see `OidcVerifier.prefetchKeys`).
 #[napi(catch_unwind, ts_args_type = "options: VerifyOptions", ts_return_type = "Promise<void>")]
-pub fn prefetch_keys(env: Env, options: Unknown<'_>) -> Result<js::Raw> {
-    match verifier_for(&env, &options) {
-        Ok(verifier) => prefetch_on(&env, verifier, None),
-        Err(e) => js::settled_unit(&env, Err(e)),
+pub fn prefetch_keys<'env>(env: &'env Env, options: Unknown<'_>) -> Result<PromiseRaw<'env, ()>> {
+    match verifier_for(env, &options) {
+        Ok(verifier) => prefetch_on(env, verifier, None),
+        Err(e) => js::settled_unit(env, Err(e)),
     }
 }
 

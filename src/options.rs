@@ -116,12 +116,12 @@ fn check_names(env: &Env, raw: &Unknown<'_>, known: &[&str], prefix: &str) -> st
 
 /// The names inside each `issuers` entry, checked as the top level's are.
 fn check_issuer_names(env: &Env, raw: &Unknown<'_>) -> std::result::Result<(), Error> {
-    let object: Object = read(env, raw)?;
+    let object: Object = read(raw)?;
     let Some(list) = object.get::<Unknown>("issuers").ok().flatten() else { return Ok(()) };
     if !list.is_array().unwrap_or(false) {
         return Err(Error::option("issuers", "must be an array of issuer entries"));
     }
-    let list: Array = read(env, &list)?;
+    let list: Array = read(&list)?;
     for i in 0..list.len() {
         if let Some(entry) = list.get::<Unknown>(i).ok().flatten() {
             check_names(env, &entry, &ISSUER_OPTION_NAMES, &format!("issuers[{i}]."))?;
@@ -147,15 +147,14 @@ fn jwks_text(jwks: Option<Value>, option: &str) -> std::result::Result<Option<St
     }
 }
 
-fn read<T: FromNapiValue>(env: &Env, raw: &Unknown<'_>) -> std::result::Result<T, Error> {
-    unsafe { T::from_napi_value(env.raw(), raw.raw()) }
-        .map_err(|e| Error::new(Code::InvalidOptions, format!("the options are invalid: {}", e.reason)))
+fn read<T: FromNapiValue>(raw: &Unknown<'_>) -> std::result::Result<T, Error> {
+    T::from_unknown(*raw).map_err(|e| Error::new(Code::InvalidOptions, format!("the options are invalid: {}", e.reason)))
 }
 
 pub fn verify_options(env: &Env, raw: &Unknown<'_>) -> std::result::Result<oidc_proxy_core::VerifyOptions, Error> {
     check_names(env, raw, &VERIFY_OPTION_NAMES, "")?;
     check_issuer_names(env, raw)?;
-    let o: VerifyOptions = read(env, raw)?;
+    let o: VerifyOptions = read(raw)?;
     if o.issuers.is_some() {
         if let Some(key) = [("issuer", o.issuer.is_some()), ("audience", o.audience.is_some())].iter().find(|(_, given)| *given) {
             return Err(Error::option(
@@ -200,7 +199,7 @@ pub fn identity_options(env: &Env, raw: Option<&Unknown<'_>>) -> std::result::Re
         return Ok(identity::IdentityOptions::default());
     };
     check_names(env, raw, &IDENTITY_OPTION_NAMES, "")?;
-    let o: IdentityOptions = read(env, raw)?;
+    let o: IdentityOptions = read(raw)?;
     Ok(identity::IdentityOptions {
         allowed_domains: o.allowed_domains.unwrap_or_default(),
         home_domain: o.home_domain,

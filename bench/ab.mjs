@@ -1,0 +1,75 @@
+// Two builds of this addon side by side, in one process, interleaved round by round, with
+// fast-jwt and Node's crypto.verify as the yardsticks: for a change to the native side,
+// measured before it lands (docs/benchmarks.md keeps the rows it gave).
+//
+//   node bench/ab.mjs <before.node> <after.node>    (BENCH_ALGS, BENCH_ROUNDS as for run.mjs)
+import { createRequire } from 'node:module';
+import { startIssuer, makeKey } from '../test-support/test-issuer.mjs';
+import { CONTENDERS, FLOOR } from './verifiers.mjs';
+import { signPool, keycloakKid } from './tokens.mjs';
+import { probe, throughput, latency } from './measure.mjs';
+import { summary } from './stats.mjs';
+
+const require = createRequire(import.meta.url);
+const [beforePath, afterPath] = process.argv.slice(2);
+if (!beforePath || !afterPath) {
+  console.error('usage: node bench/ab.mjs <before.node> <after.node>');
+  process.exit(2);
+}
+const ALGS = (process.env.BENCH_ALGS ?? 'RS256').split(',');
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+
+const build = addon => ({ issuer, key }) => {
+  const verifier = new addon.OidcVerifier({ issuer: issuer.url, audience: 'backstage', algorithms: [key.alg] });
+  return token => verifier.verify(token);
+};
+const contenders = {
+  before: build(require(beforePath)),
+  after: build(require(afterPath)),
+  'fast-jwt': CONTENDERS['fast-jwt'],
+  'fast-jwt + cache': CONTENDERS['fast-jwt + cache'],
+  'crypto.verify callback (floor)': FLOOR['crypto.verify callback (floor)'],
+};
+
+async function rounds(ctx, warm, fn) {
+  const samples = Object.fromEntries(Object.keys(contenders).map(n => [n, []]));
+  const names = Object.keys(contenders);
+  for (let round = 0; round <= ROUNDS; round++) {
+    for (const name of names.map((_, i) => names[(i + round) % names.length])) {
+      const verify = contenders[name]({ ...ctx, round });
+      if (!verify) continue;
+      const isAsync = await probe(verify, warm[0]);
+      for (const t of warm.slice(1)) await verify(t);
+      const value = await fn(verify, isAsync);
+      if (round > 0) samples[name].push(value);
+    }
+  }
+  return samples;
+}
+
+function print(workload, alg, unit, samples) {
+  const base = summary(samples.after).median;
+  for (const [name, xs] of Object.entries(samples)) {
+    if (!xs.length) continue;
+    const s = summary(xs);
+    const fmt = v => (v >= 100 ? Math.round(v).toLocaleString('en') : v.toFixed(1));
+    console.log(`| ${workload} | ${alg} | ${name} | ${fmt(s.median)} | ${fmt(s.min)}–${fmt(s.max)} | ${unit} | ${(base / s.median).toFixed(2)}× |`);
+  }
+}
+
+console.log('| workload | alg | contender | median | min–max | unit | after vs it |\n|---|---|---|---:|---:|---|---:|');
+for (const alg of ALGS) {
+  const issuer = await startIssuer({ algs: [] });
+  const key = await makeKey(alg, keycloakKid(alg));
+  issuer.state.keys = [key];
+  const pool = await signPool(key, issuer.url, 12_200);
+  const warm = pool.splice(0, 200);
+  const ctx = { issuer, key };
+  print('distinct tokens, 64 in flight', alg, 'verifications/s', await rounds(ctx, warm, (v, a) => throughput(v, pool.slice(0, 6000), 64, a)));
+  const lat = await rounds(ctx, warm, (v, a) => latency(v, pool.slice(6000, 8000), a));
+  print('distinct tokens, 1 in flight: p50 latency', alg, 'µs', Object.fromEntries(Object.entries(lat).map(([k, xs]) => [k, xs.map(x => x.p50)])));
+  const same = new Array(100_000).fill(pool[0]);
+  print('same token repeated, 1 in flight', alg, 'verifications/s', await rounds(ctx, warm, (v, a) => throughput(v, same, 1, a)));
+  await issuer.stop();
+}
+process.exit(0);
