@@ -32,94 +32,146 @@ function saveLog(scenario, server, text) {
  */
 export async function startStack({ name, authYaml, proxies = { main: {} }, envoys = {}, authorizer = {}, idTokenTtl = 3600, app = startBackend }) {
   const stoppers = [];
-  const stop = async () => {
-    for (const s of stoppers.reverse()) await s().catch(() => {});
-  };
+  const stop = () => stopInReverse(stoppers);
+  const atStop = stopper => stoppers.push(stopper);
   try {
-    const backendPort = await freePort();
-    const proxyPorts = {};
-    for (const name of Object.keys(proxies)) proxyPorts[name] = await freePort();
-    const envoyPorts = {};
-    for (const name of Object.keys(envoys)) envoyPorts[name] = await freePort();
+    const ports = await reservePorts(proxies, envoys);
     const clientSecret = crypto.randomBytes(16).toString('hex');
-
-    // The IdP's issuer host is `localhost` while the proxies run on 127.0.0.1: browsers scope
-    // cookies by host, not port, so the IdP's session cookies and the proxy's never overwrite
-    // each other.
-    const idp = await startOidcIssuer({
-      issuerHost: 'localhost',
-      idTokenTtl,
-      // Only IdToken matters here; sessions and grants outlast a scenario.
-      ttl: { AccessToken: 3600, Grant: 86400, Interaction: 600, Session: 86400 },
-      accounts: ACCOUNTS,
-      routes: serveAvatar,
-      clients: [
-        {
-          client_id: CLIENT_ID,
-          client_secret: clientSecret,
-          redirect_uris: [...Object.values(proxyPorts), ...Object.values(envoyPorts)].map(p => `http://127.0.0.1:${p}/oauth2callback`),
-          // Where RP-initiated logout may send the browser back to: each proxy's root.
-          post_logout_redirect_uris: [...Object.values(proxyPorts), ...Object.values(envoyPorts)].map(p => `http://127.0.0.1:${p}/`),
-          grant_types: ['authorization_code'],
-          response_types: ['code'],
-        },
-      ],
-    });
-    stoppers.push(() => idp.close());
-
-    // The backend's public URL is the first proxy's; the frontend rebases both URLs onto the
-    // origin it is loaded from, so other proxies in front of the same backend work too.
-    const publicUrl = `http://127.0.0.1:${[...Object.values(proxyPorts), ...Object.values(envoyPorts)][0]}`;
-    const backend = await app({ port: backendPort, publicUrl, authYaml: authYaml({ issuer: idp.issuer, publicUrl }), imgSrc: [idp.issuer] });
-    stoppers.push(async () => {
-      await backend.stop();
-      saveLog(name, 'backend', backend.output());
-    });
-
-    const apaches = {};
-    for (const [proxyName, opts] of Object.entries(proxies)) {
-      apaches[proxyName] = await startApache({
-        port: proxyPorts[proxyName],
-        backendPort,
-        issuer: idp.issuer,
-        clientId: CLIENT_ID,
-        clientSecret,
-        header: opts.header,
-        sessionAtTokenExpiry: opts.sessionAtTokenExpiry,
-        sessionMaxDuration: opts.sessionMaxDuration,
-        frontendPort: backend.frontendPort,
-      });
-      const apache = apaches[proxyName];
-      stoppers.push(async () => {
-        saveLog(name, `apache-${proxyName}`, apache.errorLog());
-        await apache.stop();
-      });
-    }
-
-    const envoyProxies = {};
-    if (Object.keys(envoys).length) {
-      const authzPort = await freePort();
-      const authz = await startAuthorizer({ port: authzPort, issuer: idp.issuer, clientId: CLIENT_ID, clientSecret, ...authorizer });
-      stoppers.push(async () => {
-        saveLog(name, 'authorizer', authz.logs());
-        await authz.stop();
-      });
-      for (const [envoyName, opts] of Object.entries(envoys)) {
-        const envoy = await startEnvoy({ port: envoyPorts[envoyName], backendPort, authzPort, pathPrefix: opts.pathPrefix });
-        envoyProxies[envoyName] = envoy;
-        stoppers.push(async () => {
-          saveLog(name, `envoy-${envoyName}`, envoy.logs());
-          await envoy.stop();
-        });
-      }
-    }
-
-    const browser = await launchBrowser();
-    stoppers.push(() => browser.close());
-
+    const idp = await startIdp({ idTokenTtl, clientSecret, entryPorts: entryPortsOf(ports) }, atStop);
+    const backend = await startApp({ app, name, authYaml, idp, port: ports.backend, publicUrl: publicUrlOf(ports) }, atStop);
+    const apaches = await startApaches({ name, proxies, ports, idp, clientSecret, frontendPort: backend.frontendPort }, atStop);
+    const envoyProxies = await startEnvoys({ name, envoys, authorizer, ports, idp, clientSecret }, atStop);
+    const browser = await openBrowser(atStop);
     return { idp, backend, proxies: apaches, envoys: envoyProxies, browser, stop };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/** Runs each stopper, last started first; one that fails does not keep the others running. */
+async function stopInReverse(stoppers) {
+  for (const s of stoppers.reverse()) await s().catch(() => {});
+}
+
+/**
+ * The backend's port and one per proxy and Envoy, all taken before anything starts: the IdP
+ * is told every callback URL when it starts.
+ */
+async function reservePorts(proxies, envoys) {
+  const backend = await freePort();
+  const proxyPorts = await portPerName(proxies);
+  const envoyPorts = await portPerName(envoys);
+  return { backend, proxies: proxyPorts, envoys: envoyPorts };
+}
+
+async function portPerName(entries) {
+  const ports = {};
+  for (const name of Object.keys(entries)) ports[name] = await freePort();
+  return ports;
+}
+
+/** The ports a browser comes in through: the proxies', then the Envoys'. */
+function entryPortsOf(ports) {
+  return [...Object.values(ports.proxies), ...Object.values(ports.envoys)];
+}
+
+// The backend's public URL is the first proxy's; the frontend rebases both URLs onto the
+// origin it is loaded from, so other proxies in front of the same backend work too.
+function publicUrlOf(ports) {
+  return `http://127.0.0.1:${entryPortsOf(ports)[0]}`;
+}
+
+// The IdP's issuer host is `localhost` while the proxies run on 127.0.0.1: browsers scope
+// cookies by host, not port, so the IdP's session cookies and the proxy's never overwrite
+// each other.
+async function startIdp({ idTokenTtl, clientSecret, entryPorts }, atStop) {
+  const idp = await startOidcIssuer({
+    issuerHost: 'localhost',
+    idTokenTtl,
+    // Only IdToken matters here; sessions and grants outlast a scenario.
+    ttl: { AccessToken: 3600, Grant: 86400, Interaction: 600, Session: 86400 },
+    accounts: ACCOUNTS,
+    routes: serveAvatar,
+    clients: [
+      {
+        client_id: CLIENT_ID,
+        client_secret: clientSecret,
+        redirect_uris: entryPorts.map(p => `http://127.0.0.1:${p}/oauth2callback`),
+        // Where RP-initiated logout may send the browser back to: each proxy's root.
+        post_logout_redirect_uris: entryPorts.map(p => `http://127.0.0.1:${p}/`),
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+      },
+    ],
+  });
+  atStop(() => idp.close());
+  return idp;
+}
+
+/** The Backstage app, configured with the scenario's auth config for this IdP. */
+async function startApp({ app, name, authYaml, idp, port, publicUrl }, atStop) {
+  const backend = await app({ port, publicUrl, authYaml: authYaml({ issuer: idp.issuer, publicUrl }), imgSrc: [idp.issuer] });
+  atStop(async () => {
+    await backend.stop();
+    saveLog(name, 'backend', backend.output());
+  });
+  return backend;
+}
+
+/** One Apache mod_auth_openidc per entry of `proxies`, by name. */
+async function startApaches({ name, proxies, ports, idp, clientSecret, frontendPort }, atStop) {
+  const apaches = {};
+  for (const [proxyName, opts] of Object.entries(proxies)) {
+    const apache = await startApache({
+      port: ports.proxies[proxyName],
+      backendPort: ports.backend,
+      issuer: idp.issuer,
+      clientId: CLIENT_ID,
+      clientSecret,
+      header: opts.header,
+      sessionAtTokenExpiry: opts.sessionAtTokenExpiry,
+      sessionMaxDuration: opts.sessionMaxDuration,
+      frontendPort,
+    });
+    apaches[proxyName] = apache;
+    atStop(async () => {
+      saveLog(name, `apache-${proxyName}`, apache.errorLog());
+      await apache.stop();
+    });
+  }
+  return apaches;
+}
+
+/** One Envoy per entry of `envoys`, by name, and (when there is any) the authorization service they share. */
+async function startEnvoys({ name, envoys, authorizer, ports, idp, clientSecret }, atStop) {
+  const envoyProxies = {};
+  if (!Object.keys(envoys).length) return envoyProxies;
+  const authzPort = await startAuthorization({ name, authorizer, idp, clientSecret }, atStop);
+  for (const [envoyName, opts] of Object.entries(envoys)) {
+    const envoy = await startEnvoy({ port: ports.envoys[envoyName], backendPort: ports.backend, authzPort, pathPrefix: opts.pathPrefix });
+    envoyProxies[envoyName] = envoy;
+    atStop(async () => {
+      saveLog(name, `envoy-${envoyName}`, envoy.logs());
+      await envoy.stop();
+    });
+  }
+  return envoyProxies;
+}
+
+/** The ext_authz service, on a port of its own; returns that port. */
+async function startAuthorization({ name, authorizer, idp, clientSecret }, atStop) {
+  const authzPort = await freePort();
+  const authz = await startAuthorizer({ port: authzPort, issuer: idp.issuer, clientId: CLIENT_ID, clientSecret, ...authorizer });
+  atStop(async () => {
+    saveLog(name, 'authorizer', authz.logs());
+    await authz.stop();
+  });
+  return authzPort;
+}
+
+async function openBrowser(atStop) {
+  const browser = await launchBrowser();
+  atStop(() => browser.close());
+  return browser;
 }

@@ -52,156 +52,194 @@ const catalogHome = page => page.getByRole('heading', { name: /Catalog/ }).first
 export function createAppScenario({ template, mode, providerKey = 'oidcProxy' }) {
   const name = `create-app-${template}-${mode}`;
   describe(`${name}: ${template} template, ${mode === 'dev' ? 'yarn start' : 'production build'}, auth.providers.${providerKey}`, () => {
-    let stack;
-    let page;
-    let navigations;
-    let home;
-    let ending; // a page behind the proxy whose session ends
-    let endingSince;
+    // What before() starts, for the tests: stack, page, navigations, and `ending`, the tab
+    // behind the proxy whose session ends.
+    const run = { name };
 
     before(async () => {
-      stack = await startStack({
-        name,
-        app: appStarter({ template, mode }),
-        proxies: { main: {}, ending: { sessionMaxDuration: SESSION_SECONDS } },
-        authYaml: ({ issuer, publicUrl }) =>
-          oidcProxyAuthYaml({
-            issuer,
-            resolvers: [{ resolver: 'emailMatchingUserEntityProfileEmail', allowedDomains: ['example.com'] }],
-            // mod_auth_openidc's logout, back to the main proxy (registered at the IdP).
-            signOutUrl: `/oauth2callback?logout=${encodeURIComponent(`${publicUrl}/`)}`,
-            key: providerKey,
-          }),
-      });
-      // Signed in first, so its session runs out while the other tests run. Own browser
-      // context: both proxies are on 127.0.0.1 and Apache's cookie has the same name on both.
-      ending = await (await stack.browser.newContext()).newPage();
-      endingSince = Date.now();
-      await openHome(ending, `${stack.proxies.ending.url}/`, { login: jane.login, ready: catalogHome });
-      page = await (await stack.browser.newContext()).newPage();
-      navigations = trackNavigations(page);
+      run.stack = await startScenarioStack({ name, template, mode, providerKey });
+      // Signed in first, so its session runs out while the other tests run.
+      run.ending = await signedInEndingTab(run.stack);
+      run.page = await (await run.stack.browser.newContext()).newPage();
+      run.navigations = trackNavigations(run.page);
     });
 
     after(async () => {
-      await stack?.stop();
+      await run.stack?.stop();
     });
 
-    test('the proxy URL opens the home page signed in, with no Backstage sign-in interaction', async () => {
-      home = await openHome(page, `${stack.proxies.main.url}/`, { login: jane.login, ready: catalogHome });
-      assert.equal(new URL(page.url()).origin, stack.proxies.main.url);
-      assert.ok(sawIdpInteraction(navigations), 'the IdP login form was the only page filled in');
-      assert.equal(home.userEntityRef, jane.catalogEntityRef);
-    });
+    test('the proxy URL opens the home page signed in, with no Backstage sign-in interaction', () => expectHomeSignedIn(run));
 
-    test("/settings shows the ID token's name and email", async () => {
-      await expectSettingsShow(page, stack.proxies.main.url, jane, name);
-    });
+    test("/settings shows the ID token's name and email", () => expectSettingsShow(run.page, run.stack.proxies.main.url, jane, name));
 
-    test(`${REFRESH_PATH} returns JSON with profile and the catalog identity`, async () => {
-      await expectRefreshHoldsCatalogUser(page, jane);
-    });
+    test(`${REFRESH_PATH} returns JSON with profile and the catalog identity`, () => expectRefreshHoldsCatalogUser(run.page, jane));
 
     if (template === 'default') {
-      test('the default app holds no sign-in code: the package alone provides the sign-in page', () => {
-        const { dir } = appDirs(template);
-        const deps = JSON.parse(fs.readFileSync(path.join(dir, 'packages/app/package.json'), 'utf8')).dependencies;
-        assert.ok(deps[FRONTEND_PACKAGE], `packages/app depends on ${FRONTEND_PACKAGE}`);
-        for (const file of sourceFiles(path.join(dir, 'packages/app/src'))) {
-          const text = fs.readFileSync(file, 'utf8');
-          for (const word of ['SignInPage', 'SignInPageBlueprint', 'ProxiedSignInPage']) {
-            assert.ok(!text.includes(word), `${path.relative(dir, file)} mentions ${word}`);
-          }
-        }
-      });
+      test('the default app holds no sign-in code: the package alone provides the sign-in page', () => expectNoSignInCode(template));
     } else {
-      test('the legacy app signs in with OidcProxySignInPage', () => {
-        const { dir } = appDirs(template);
-        const app = fs.readFileSync(path.join(dir, 'packages/app/src/App.tsx'), 'utf8');
-        assert.match(app, /SignInPage: OidcProxySignInPage,/);
-        assert.match(app, new RegExp(`import \\{ OidcProxySignInPage \\} from '${FRONTEND_PACKAGE}';`));
-        assert.ok(!app.includes('ProxiedSignInPage'));
-      });
+      test('the legacy app signs in with OidcProxySignInPage', () => expectLegacySignInPage(template));
     }
 
-    test("a user whose domain is not allowed sees the reason and code, and how to sign in again", async () => {
-      const refused = await (await stack.browser.newContext()).newPage();
-      const response = refused.waitForResponse(r => new URL(r.url()).pathname === REFRESH_PATH, { timeout: 120_000 });
-      await refused.goto(`${stack.proxies.main.url}/`);
-      await loginAtIdp(refused, sam.login);
-      const res = await response;
-      const body = await res.text();
-      assert.equal(res.status(), 403, body);
-      const panel = refused.getByTestId('oidc-proxy-refusal');
-      await panel.getByText("Your email's domain is not allowed (ERR_IDENTITY_DOMAIN_NOT_ALLOWED)").waitFor({ timeout: 60_000 });
-      const text = await panel.innerText();
-      assert.match(text, /Time: \d{4}-\d\d-\d\dT/);
-      const reference = JSON.parse(body).error.reference;
-      if (reference) assert.ok(text.includes(reference), `the page shows the reference ${reference}`);
-      assert.doesNotMatch(text, /reload/i);
-      // Signing in again goes through the proxy's logout, so the proxy starts a new session.
-      const again = await panel.getByRole('link', { name: 'sign in again at the proxy' }).getAttribute('href');
-      assert.match(again, /^\/oauth2callback\?logout=/);
-      fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
-      await refused.screenshot({ path: path.join(ARTIFACTS_DIR, `${name}-refused.png`) });
-      assert.equal(await refused.getByRole('heading', { name: /Catalog/ }).count(), 0);
-      await refused.context().close();
-    });
+    test("a user whose domain is not allowed sees the reason and code, and how to sign in again", () => expectRefusalShown(run));
 
-    test('once the proxy session has ended, the open tab reloads through the proxy and stays signed in', async () => {
-      // Watched from before the session ends: a background call of the app may be the first to
-      // meet the proxy's refusal, and reload the page by itself.
-      const hops = trackNavigations(ending);
-      const refreshed = ending.waitForResponse(r => new URL(r.url()).pathname === REFRESH_PATH, { timeout: 240_000 });
-      // Bounded wait for the session's end, asked outside the page (its fetch would react).
-      await sleep(Math.max(0, endingSince + SESSION_SECONDS * 1000 - Date.now()));
-      let status;
-      for (let i = 0; i < 120; i++) {
-        status = await proxyAnswer(ending, `${stack.proxies.ending.url}${REFRESH_PATH}`);
-        if (status !== 200) break;
-        await sleep(1000);
-      }
-      assert.equal(status, 401, 'the proxy turned the request away');
-      // The next in-app navigation loads the page's code and calls the catalog API; the proxy
-      // refuses both, and the page reloads through the proxy and the IdP, whose session lives
-      // on: no login form.
-      const navigated = hops.length === 0;
-      if (navigated) {
-        await ending.evaluate(() => {
-          window.history.pushState({}, '', '/api-docs');
-          window.dispatchEvent(new PopStateEvent('popstate'));
-        });
-      }
-      const again = await refreshed;
-      assert.equal(again.status(), 200, await again.text());
-      assert.equal((await again.json()).backstageIdentity.identity.userEntityRef, jane.catalogEntityRef);
-      assert.ok(wentThroughIdp(hops, stack.idp.issuer), `went through the IdP: ${hops.join(' -> ')}`);
-      assert.ok(!sawIdpInteraction(hops), `no login form: ${hops.join(' -> ')}`);
-      if (navigated) assert.equal(new URL(ending.url()).pathname, '/api-docs', 'the reload kept the navigation');
-      await ending.getByRole('heading', { name: /API|Catalog/ }).first().waitFor({ timeout: 60_000 });
-      assert.equal(await ending.getByTestId('oidc-proxy-refusal').count(), 0);
-      fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
-      await ending.screenshot({ path: path.join(ARTIFACTS_DIR, `${name}-after-proxy-session.png`) });
-    });
+    test('once the proxy session has ended, the open tab reloads through the proxy and stays signed in', () =>
+      expectReloadAfterProxySession(run));
 
     // Last: it ends jane's sessions in this browser context.
-    test('sign-out ends the proxy and IdP sessions: the browser is not signed back in', async () => {
-      await page.goto(`${stack.proxies.main.url}/settings`);
-      await page.getByTestId('user-settings-menu').click();
-      const hops = trackNavigations(page);
-      await page.getByTestId('sign-out').click();
-      // mod_auth_openidc's logout ends the proxy session, then the IdP asks to confirm its own.
-      await page.getByRole('button', { name: 'Yes, sign me out' }).waitFor({ timeout: 60_000 });
-      assert.ok(hops.some(u => new URL(u).pathname === '/oauth2callback' && new URL(u).searchParams.has('logout')), hops.join(' -> '));
-      assert.equal(new URL(page.url()).origin, new URL(stack.idp.issuer).origin);
-      assert.equal(await proxyAnswer(page, `${stack.proxies.main.url}${REFRESH_PATH}`), 401, 'no proxy session');
-      await page.getByRole('button', { name: 'Yes, sign me out' }).click();
-      // Back at the proxy, which sends the browser to the IdP: its login form, not Backstage.
-      await page.waitForSelector('input[name="login"]', { timeout: 60_000 });
-      assert.ok(sawIdpInteraction(hops), hops.join(' -> '));
-      assert.ok(
-        hops.some(u => new URL(u).origin === stack.proxies.main.url && new URL(u).pathname === '/'),
-        `returned to the proxy: ${hops.join(' -> ')}`,
-      );
-    });
+    test('sign-out ends the proxy and IdP sessions: the browser is not signed back in', () => expectSignOutEndsSessions(run));
   });
+}
+
+/** The app behind two proxies: `main`, and `ending`, whose session ends during the run. */
+function startScenarioStack({ name, template, mode, providerKey }) {
+  return startStack({
+    name,
+    app: appStarter({ template, mode }),
+    proxies: { main: {}, ending: { sessionMaxDuration: SESSION_SECONDS } },
+    authYaml: ({ issuer, publicUrl }) =>
+      oidcProxyAuthYaml({
+        issuer,
+        resolvers: [{ resolver: 'emailMatchingUserEntityProfileEmail', allowedDomains: ['example.com'] }],
+        // mod_auth_openidc's logout, back to the main proxy (registered at the IdP).
+        signOutUrl: `/oauth2callback?logout=${encodeURIComponent(`${publicUrl}/`)}`,
+        key: providerKey,
+      }),
+  });
+}
+
+/**
+ * jane's tab behind the `ending` proxy, and when its session started: { page, since }. Own
+ * browser context: both proxies are on 127.0.0.1 and Apache's cookie has the same name on both.
+ */
+async function signedInEndingTab(stack) {
+  const page = await (await stack.browser.newContext()).newPage();
+  const since = Date.now();
+  await openHome(page, `${stack.proxies.ending.url}/`, { login: jane.login, ready: catalogHome });
+  return { page, since };
+}
+
+/** A screenshot kept as a test artifact. */
+async function saveScreenshot(page, file) {
+  fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
+  await page.screenshot({ path: path.join(ARTIFACTS_DIR, file) });
+}
+
+async function expectHomeSignedIn({ stack, page, navigations }) {
+  const home = await openHome(page, `${stack.proxies.main.url}/`, { login: jane.login, ready: catalogHome });
+  assert.equal(new URL(page.url()).origin, stack.proxies.main.url);
+  assert.ok(sawIdpInteraction(navigations), 'the IdP login form was the only page filled in');
+  assert.equal(home.userEntityRef, jane.catalogEntityRef);
+}
+
+function expectNoSignInCode(template) {
+  const { dir } = appDirs(template);
+  const deps = JSON.parse(fs.readFileSync(path.join(dir, 'packages/app/package.json'), 'utf8')).dependencies;
+  assert.ok(deps[FRONTEND_PACKAGE], `packages/app depends on ${FRONTEND_PACKAGE}`);
+  for (const file of sourceFiles(path.join(dir, 'packages/app/src'))) {
+    const text = fs.readFileSync(file, 'utf8');
+    for (const word of ['SignInPage', 'SignInPageBlueprint', 'ProxiedSignInPage']) {
+      assert.ok(!text.includes(word), `${path.relative(dir, file)} mentions ${word}`);
+    }
+  }
+}
+
+function expectLegacySignInPage(template) {
+  const { dir } = appDirs(template);
+  const app = fs.readFileSync(path.join(dir, 'packages/app/src/App.tsx'), 'utf8');
+  assert.match(app, /SignInPage: OidcProxySignInPage,/);
+  assert.match(app, new RegExp(`import \\{ OidcProxySignInPage \\} from '${FRONTEND_PACKAGE}';`));
+  assert.ok(!app.includes('ProxiedSignInPage'));
+}
+
+async function expectRefusalShown({ name, stack }) {
+  const refused = await (await stack.browser.newContext()).newPage();
+  const response = refused.waitForResponse(r => new URL(r.url()).pathname === REFRESH_PATH, { timeout: 120_000 });
+  await refused.goto(`${stack.proxies.main.url}/`);
+  await loginAtIdp(refused, sam.login);
+  const res = await response;
+  const body = await res.text();
+  assert.equal(res.status(), 403, body);
+  await expectRefusalPanel(refused, body);
+  await saveScreenshot(refused, `${name}-refused.png`);
+  assert.equal(await refused.getByRole('heading', { name: /Catalog/ }).count(), 0);
+  await refused.context().close();
+}
+
+/** The refusal panel: reason and code, time, the reference of the 403 `body`, and a way to sign in again. */
+async function expectRefusalPanel(page, body) {
+  const panel = page.getByTestId('oidc-proxy-refusal');
+  await panel.getByText("Your email's domain is not allowed (ERR_IDENTITY_DOMAIN_NOT_ALLOWED)").waitFor({ timeout: 60_000 });
+  const text = await panel.innerText();
+  assert.match(text, /Time: \d{4}-\d\d-\d\dT/);
+  const reference = JSON.parse(body).error.reference;
+  if (reference) assert.ok(text.includes(reference), `the page shows the reference ${reference}`);
+  assert.doesNotMatch(text, /reload/i);
+  // Signing in again goes through the proxy's logout, so the proxy starts a new session.
+  const again = await panel.getByRole('link', { name: 'sign in again at the proxy' }).getAttribute('href');
+  assert.match(again, /^\/oauth2callback\?logout=/);
+}
+
+async function expectReloadAfterProxySession({ name, stack, ending }) {
+  // Watched from before the session ends: a background call of the app may be the first to
+  // meet the proxy's refusal, and reload the page by itself.
+  const hops = trackNavigations(ending.page);
+  const refreshed = ending.page.waitForResponse(r => new URL(r.url()).pathname === REFRESH_PATH, { timeout: 240_000 });
+  assert.equal(await proxyAnswerOnceSessionEnded(stack, ending), 401, 'the proxy turned the request away');
+  // The next in-app navigation loads the page's code and calls the catalog API; the proxy
+  // refuses both, and the page reloads through the proxy and the IdP, whose session lives
+  // on: no login form.
+  const navigated = hops.length === 0;
+  if (navigated) await navigateInAppToApiDocs(ending.page);
+  const again = await refreshed;
+  assert.equal(again.status(), 200, await again.text());
+  assert.equal((await again.json()).backstageIdentity.identity.userEntityRef, jane.catalogEntityRef);
+  assert.ok(wentThroughIdp(hops, stack.idp.issuer), `went through the IdP: ${hops.join(' -> ')}`);
+  assert.ok(!sawIdpInteraction(hops), `no login form: ${hops.join(' -> ')}`);
+  if (navigated) assert.equal(new URL(ending.page.url()).pathname, '/api-docs', 'the reload kept the navigation');
+  await ending.page.getByRole('heading', { name: /API|Catalog/ }).first().waitFor({ timeout: 60_000 });
+  assert.equal(await ending.page.getByTestId('oidc-proxy-refusal').count(), 0);
+  await saveScreenshot(ending.page, `${name}-after-proxy-session.png`);
+}
+
+/**
+ * Waits out the `ending` tab's proxy session, then asks the proxy (bounded) until it stops
+ * answering 200; returns its last status. Asked outside the page: its fetch would react.
+ */
+async function proxyAnswerOnceSessionEnded(stack, ending) {
+  await sleep(Math.max(0, ending.since + SESSION_SECONDS * 1000 - Date.now()));
+  let status;
+  for (let i = 0; i < 120; i++) {
+    status = await proxyAnswer(ending.page, `${stack.proxies.ending.url}${REFRESH_PATH}`);
+    if (status !== 200) break;
+    await sleep(1000);
+  }
+  return status;
+}
+
+/** Moves the app to /api-docs the way its own links do: history API, no page load. */
+async function navigateInAppToApiDocs(page) {
+  await page.evaluate(() => {
+    window.history.pushState({}, '', '/api-docs');
+    window.dispatchEvent(new PopStateEvent('popstate'));
+  });
+}
+
+async function expectSignOutEndsSessions({ stack, page }) {
+  await page.goto(`${stack.proxies.main.url}/settings`);
+  await page.getByTestId('user-settings-menu').click();
+  const hops = trackNavigations(page);
+  await page.getByTestId('sign-out').click();
+  // mod_auth_openidc's logout ends the proxy session, then the IdP asks to confirm its own.
+  await page.getByRole('button', { name: 'Yes, sign me out' }).waitFor({ timeout: 60_000 });
+  assert.ok(hops.some(u => new URL(u).pathname === '/oauth2callback' && new URL(u).searchParams.has('logout')), hops.join(' -> '));
+  assert.equal(new URL(page.url()).origin, new URL(stack.idp.issuer).origin);
+  assert.equal(await proxyAnswer(page, `${stack.proxies.main.url}${REFRESH_PATH}`), 401, 'no proxy session');
+  await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+  // Back at the proxy, which sends the browser to the IdP: its login form, not Backstage.
+  await page.waitForSelector('input[name="login"]', { timeout: 60_000 });
+  assert.ok(sawIdpInteraction(hops), hops.join(' -> '));
+  assert.ok(
+    hops.some(u => new URL(u).origin === stack.proxies.main.url && new URL(u).pathname === '/'),
+    `returned to the proxy: ${hops.join(' -> ')}`,
+  );
 }
