@@ -1,4 +1,4 @@
-// Hostile tokens from the published catalogues (see support/hostile-tokens.mjs for the
+// Hostile tokens from the published catalogues (see test-support/hostile-tokens.mjs for the
 // list and its sources), each through verifyIdToken against a loopback issuer and, when
 // the Backstage module is built, through the refresh endpoint of a real backend.
 import { test, before, after } from 'node:test';
