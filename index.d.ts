@@ -39,13 +39,20 @@ export declare class OidcVerifier {
    * Verifies an ID token and resolves with its claims; rejects with an Error whose
    * `code` is an `ErrorCode` (and `claim` for claim failures). Messages never contain
    * the token or a claim value.
+   *
+   * Treat the claims as read-only. A token this verifier verified before is answered
+   * with one shared object, deeply frozen (`Object.freeze`), the same for every caller
+   * while the token cache keeps the verification (the trade fast-jwt's cache makes, but
+   * frozen, so no caller can change it for the next); its first answer is the caller's
+   * own. Copy (`structuredClone`) to change it.
    */
-  verify(token: string): Promise<Record<string, unknown>>
+  verify(token: string): Promise<Readonly<Record<string, unknown>>>
   /**
    * The one native call of a sign-in: reads the token from the header's value (a
    * `Bearer ` form too), verifies it as `verify` does, and resolves with the claims, the
    * profile, one result per resolver entry of `rules`, and the id of this verification
    * (see `verificationId`). Rejects as `verify` does; an entry's refusal is in its result.
+   * Answers again are one shared, deeply frozen object per token and `rules`, as for `verify`.
    */
   signIn(headerValue: string, rules: SignInRules): Promise<Record<string, unknown>>
   /**
@@ -398,8 +405,9 @@ export declare function validateOptions(options: VerifyOptions): void
 /**
  * `new OidcVerifier(options).verify(token)` for one-off calls, with the verifier kept
  * for the next call with equal options. Rejects with ERR_INVALID_OPTIONS for bad options.
+ * Claims are read-only: answers again are shared and frozen, as for `OidcVerifier.verify`.
  */
-export declare function verifyIdToken(token: string, options: VerifyOptions): Promise<Record<string, unknown>>
+export declare function verifyIdToken(token: string, options: VerifyOptions): Promise<Readonly<Record<string, unknown>>>
 
 /**
  * Options of `verifyIdToken`, `validateOptions`, `prefetchKeys` and `new OidcVerifier`:

@@ -1,9 +1,11 @@
-// Two builds of this addon side by side, in one process, interleaved round by round, with
+// Builds of this addon side by side, in one process, interleaved round by round, with
 // fast-jwt and Node's crypto.verify as the yardsticks: for a change to the native side,
-// measured before it lands (docs/benchmarks.md keeps the rows it gave).
+// measured before it lands (docs/benchmarks.md keeps the rows it gave). Each build is named
+// by its file name; ratios are the last build's against each row.
 //
-//   node bench/ab.mjs <before.node> <after.node>    (BENCH_ALGS, BENCH_ROUNDS as for run.mjs)
+//   node bench/ab.mjs <before.node> <after.node> [more.node...]   (BENCH_ALGS, BENCH_ROUNDS)
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { startIssuer, makeKey } from '../test-support/test-issuer.mjs';
 import { CONTENDERS, FLOOR } from './verifiers.mjs';
 import { signPool, keycloakKid } from './tokens.mjs';
@@ -11,9 +13,9 @@ import { probe, throughput, latency } from './measure.mjs';
 import { summary } from './stats.mjs';
 
 const require = createRequire(import.meta.url);
-const [beforePath, afterPath] = process.argv.slice(2);
-if (!beforePath || !afterPath) {
-  console.error('usage: node bench/ab.mjs <before.node> <after.node>');
+const builds = process.argv.slice(2);
+if (builds.length < 2) {
+  console.error('usage: node bench/ab.mjs <before.node> <after.node> [more.node...]');
   process.exit(2);
 }
 const ALGS = (process.env.BENCH_ALGS ?? 'RS256').split(',');
@@ -23,9 +25,9 @@ const build = addon => ({ issuer, key }) => {
   const verifier = new addon.OidcVerifier({ issuer: issuer.url, audience: 'backstage', algorithms: [key.alg] });
   return token => verifier.verify(token);
 };
+const last = path.basename(builds.at(-1));
 const contenders = {
-  before: build(require(beforePath)),
-  after: build(require(afterPath)),
+  ...Object.fromEntries(builds.map(file => [path.basename(file), build(require(path.resolve(file)))])),
   'fast-jwt': CONTENDERS['fast-jwt'],
   'fast-jwt + cache': CONTENDERS['fast-jwt + cache'],
   'crypto.verify callback (floor)': FLOOR['crypto.verify callback (floor)'],
@@ -48,7 +50,7 @@ async function rounds(ctx, warm, fn) {
 }
 
 function print(workload, alg, unit, samples) {
-  const base = summary(samples.after).median;
+  const base = summary(samples[last]).median;
   for (const [name, xs] of Object.entries(samples)) {
     if (!xs.length) continue;
     const s = summary(xs);
@@ -57,7 +59,7 @@ function print(workload, alg, unit, samples) {
   }
 }
 
-console.log('| workload | alg | contender | median | min–max | unit | after vs it |\n|---|---|---|---:|---:|---|---:|');
+console.log('| workload | alg | contender | median | min–max | unit | last build vs it |\n|---|---|---|---:|---:|---|---:|');
 for (const alg of ALGS) {
   const issuer = await startIssuer({ algs: [] });
   const key = await makeKey(alg, keycloakKid(alg));
@@ -66,6 +68,7 @@ for (const alg of ALGS) {
   const warm = pool.splice(0, 200);
   const ctx = { issuer, key };
   print('distinct tokens, 64 in flight', alg, 'verifications/s', await rounds(ctx, warm, (v, a) => throughput(v, pool.slice(0, 6000), 64, a)));
+  print('distinct tokens, 4 in flight', alg, 'verifications/s', await rounds(ctx, warm, (v, a) => throughput(v, pool.slice(8000, 12000), 4, a)));
   const lat = await rounds(ctx, warm, (v, a) => latency(v, pool.slice(6000, 8000), a));
   print('distinct tokens, 1 in flight: p50 latency', alg, 'µs', Object.fromEntries(Object.entries(lat).map(([k, xs]) => [k, xs.map(x => x.p50)])));
   const same = new Array(100_000).fill(pool[0]);

@@ -70,14 +70,6 @@ pub fn settled_unit<'env>(env: &'env Env, outcome: std::result::Result<(), Error
     }
 }
 
-/// For a future's result: the parsed claims, or a rejection with our error.
-pub fn claims_or_error<'env>(env: &'env Env, outcome: std::result::Result<Arc<str>, Error>) -> Result<Unknown<'env>> {
-    match outcome {
-        Ok(claims) => parse(env, &claims),
-        Err(e) => Err(error(env, &e)),
-    }
-}
-
 pub fn unit_or_error(env: &Env, outcome: std::result::Result<(), Error>) -> Result<()> {
     outcome.map_err(|e| error(env, &e))
 }
@@ -146,4 +138,19 @@ pub fn own_properties(env: &Env, object: &Unknown<'_>, names: &[&str]) -> Option
         Ok(out)
     };
     read().ok()
+}
+
+/// Freezes `value` and every object and array in it (JSON nests at most 128 levels: the
+/// core parsed the same text with serde_json before).
+pub fn deep_freeze(env: &Env, value: Unknown<'_>) -> Result<()> {
+    let freeze: Function<Unknown, Unknown> = builtin(env, "Object", "freeze")?;
+    let values: Function<Unknown, Vec<Unknown>> = builtin(env, "Object", "values")?;
+    let mut pending = vec![value];
+    while let Some(value) = pending.pop() {
+        if value.get_type()? == ValueType::Object {
+            freeze.call(value)?;
+            pending.extend(values.call(value)?);
+        }
+    }
+    Ok(())
 }

@@ -1,16 +1,18 @@
 //! The napi surface of the `oidc-proxy-core` crate: the verifier class, the documented
 //! functions, argument reading and error objects. The work is in the core.
 //!
-//! Two ways through a verification: a token verified before is answered on the calling
-//! thread (a cache lookup); any other is a future on napi's runtime, so the signature check
-//! and any key fetch stay off the event loop. A panic in either becomes ERR_INTERNAL, never
-//! an abort.
+//! Every verification goes through `dispatch::verify`: a token verified before is a cache
+//! lookup answered with the object it got before; any other is checked on the calling
+//! thread when nothing else is waiting, else as a future on napi's runtime. A panic in any
+//! step becomes ERR_INTERNAL, never an abort.
 
+mod dispatch;
 mod doctor;
 mod identity;
 mod inspect;
 mod issuers;
 mod js;
+mod memo;
 mod options;
 mod sign_in;
 
@@ -19,7 +21,6 @@ use napi_derive::napi;
 use oidc_proxy_core::{header, stats, Code, Error, Verifier};
 use once_cell::sync::Lazy;
 use std::collections::HashMap;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex};
 
 pub use doctor::{diagnose_issuer, IssuerCheck};
@@ -105,37 +106,15 @@ pub fn error_code_table() -> Vec<ErrorCodeInfo> {
         .collect()
 }
 
-/// A verification the token cache did not answer, as a future on napi's runtime: the
-/// signature check (and a key fetch, when needed) runs off the event loop. Spawned apart so
-/// that a panic comes back as a JoinError, not an abort.
-fn verify_off_thread(env: &Env, verifier: Arc<Verifier>, token: String) -> Result<js::Promise<'_>> {
-    let work = async move {
-        let outcome = tokio::spawn(async move {
-            let outcome = match verifier.verify_held(&token) {
-                Some(outcome) => outcome,
-                None => verifier.verify_waiting(&token).await,
-            };
-            outcome.map(|verified| verified.claims_json)
-        })
-        .await;
-        Ok(outcome.unwrap_or_else(|_| Err(js::internal())))
-    };
-    env.spawn_future_with_callback(work, js::claims_or_error)
-}
-
 fn verify_on<'env>(env: &'env Env, verifier: &Arc<Verifier>, token: &Unknown<'_>) -> Result<js::Promise<'env>> {
     let Some(token) = js::string(token) else {
         return js::settled(env, Err(Error::new(Code::JwsInvalid, "the token is not a string")));
     };
-    match catch_unwind(AssertUnwindSafe(|| verifier.cached(&token))) {
-        Ok(Some(outcome)) => js::settled(env, outcome.map(|verified| verified.claims_json)),
-        Err(_) => js::settled(env, Err(js::internal())),
-        Ok(None) => verify_off_thread(env, Arc::clone(verifier), token),
-    }
+    dispatch::verify(env, verifier, token, dispatch::Answer::Claims)
 }
 
 /// A sign-in: the verification of `verify_on`, then the sign-in result computed in the same
-/// place (on the calling thread for a token verified before, else in the spawned task).
+/// place (on the calling thread, or in the future on napi's runtime).
 fn sign_in_on<'env>(
     env: &'env Env,
     verifier: &Arc<Verifier>,
@@ -146,28 +125,7 @@ fn sign_in_on<'env>(
         return js::settled(env, Err(Error::new(Code::JwsInvalid, "the token is not a string")));
     };
     let token = header::token_from_header(&value).to_owned();
-    let at_once = catch_unwind(AssertUnwindSafe(|| {
-        verifier.cached(&token).map(|outcome| outcome.and_then(|verified| sign_in::result(verifier, &token, &verified, rules)))
-    }));
-    match at_once {
-        Ok(Some(outcome)) => js::settled(env, outcome),
-        Err(_) => js::settled(env, Err(js::internal())),
-        Ok(None) => {
-            let (verifier, rules) = (Arc::clone(verifier), Arc::clone(rules));
-            let work = async move {
-                let outcome = tokio::spawn(async move {
-                    let verified = match verifier.verify_held(&token) {
-                        Some(outcome) => outcome,
-                        None => verifier.verify_waiting(&token).await,
-                    }?;
-                    sign_in::result(&verifier, &token, &verified, &rules)
-                })
-                .await;
-                Ok(outcome.unwrap_or_else(|_| Err(js::internal())))
-            };
-            env.spawn_future_with_callback(work, js::claims_or_error)
-        }
-    }
+    dispatch::verify(env, verifier, token, dispatch::Answer::SignIn(Arc::clone(rules)))
 }
 
 /// Warms the keys of one issuer, or of all (each tried; the first failure is the answer,
@@ -212,7 +170,13 @@ impl OidcVerifier {
     /// Verifies an ID token and resolves with its claims; rejects with an Error whose
     /// `code` is an `ErrorCode` (and `claim` for claim failures). Messages never contain
     /// the token or a claim value.
-    #[napi(catch_unwind, ts_args_type = "token: string", ts_return_type = "Promise<Record<string, unknown>>")]
+    ///
+    /// Treat the claims as read-only. A token this verifier verified before is answered
+    /// with one shared object, deeply frozen (`Object.freeze`), the same for every caller
+    /// while the token cache keeps the verification (the trade fast-jwt's cache makes, but
+    /// frozen, so no caller can change it for the next); its first answer is the caller's
+    /// own. Copy (`structuredClone`) to change it.
+    #[napi(catch_unwind, ts_args_type = "token: string", ts_return_type = "Promise<Readonly<Record<string, unknown>>>")]
     pub fn verify<'env>(&self, env: &'env Env, token: Unknown<'_>) -> Result<js::Promise<'env>> {
         verify_on(env, &self.inner, &token)
     }
@@ -221,6 +185,7 @@ impl OidcVerifier {
     /// `Bearer ` form too), verifies it as `verify` does, and resolves with the claims, the
     /// profile, one result per resolver entry of `rules`, and the id of this verification
     /// (see `verificationId`). Rejects as `verify` does; an entry's refusal is in its result.
+    /// Answers again are one shared, deeply frozen object per token and `rules`, as for `verify`.
     #[napi(catch_unwind, ts_args_type = "headerValue: string, rules: SignInRules", ts_return_type = "Promise<Record<string, unknown>>")]
     pub fn sign_in<'env>(&self, env: &'env Env, header_value: Unknown<'_>, rules: &SignInRules) -> Result<js::Promise<'env>> {
         sign_in_on(env, &self.inner, &header_value, &rules.inner)
@@ -283,7 +248,8 @@ fn verifier_for(env: &Env, options: &Unknown<'_>) -> std::result::Result<Arc<Ver
 
 /// `new OidcVerifier(options).verify(token)` for one-off calls, with the verifier kept
 /// for the next call with equal options. Rejects with ERR_INVALID_OPTIONS for bad options.
-#[napi(catch_unwind, ts_args_type = "token: string, options: VerifyOptions", ts_return_type = "Promise<Record<string, unknown>>")]
+/// Claims are read-only: answers again are shared and frozen, as for `OidcVerifier.verify`.
+#[napi(catch_unwind, ts_args_type = "token: string, options: VerifyOptions", ts_return_type = "Promise<Readonly<Record<string, unknown>>>")]
 pub fn verify_id_token<'env>(env: &'env Env, token: Unknown<'_>, options: Unknown<'_>) -> Result<js::Promise<'env>> {
     match verifier_for(env, &options) {
         Ok(verifier) => verify_on(env, &verifier, &token),

@@ -83,15 +83,17 @@ impl TokenCache {
         None
     }
 
-    pub fn insert(&self, token: &str, mut entry: Entry) {
+    /// Keeps the entry and returns the id it was given (0 when nothing is kept).
+    pub fn insert(&self, token: &str, mut entry: Entry) -> u64 {
         if self.capacity == 0 {
-            return;
+            return 0;
         }
-        entry.id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        entry.id = id;
         let slot = self.slot(token);
         let mut inner = self.lock();
         if inner.entries.insert(slot, (Box::from(token), entry)).is_some() {
-            return;
+            return id;
         }
         inner.order.push_back(slot);
         while inner.entries.len() > self.capacity {
@@ -105,6 +107,7 @@ impl TokenCache {
             let Inner { entries, order } = &mut *inner;
             order.retain(|k| entries.contains_key(k));
         }
+        id
     }
 
     #[cfg(test)]

@@ -30,6 +30,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub struct Verified {
     pub claims_json: Arc<str>,
     pub issuer_index: usize,
+    /// The id of this verification while the token cache keeps it (see `verified_before`);
+    /// 0 when the cache keeps nothing (capacity 0).
+    pub id: u64,
 }
 
 /// Where one issuer's keys come from at run time.
@@ -200,7 +203,7 @@ impl Verifier {
         let hit = hit?;
         stats::count(stats::KEY_CACHE_HIT);
         let index = hit.issuer_index;
-        Some(self.counted(Ok(Verified { claims_json: hit.claims_json, issuer_index: index }), Some(index)))
+        Some(self.counted(Ok(Verified { claims_json: hit.claims_json, issuer_index: index, id: hit.id }), Some(index)))
     }
 
     /// The claims of a token this verifier verified before, if it still would (within its
@@ -212,7 +215,7 @@ impl Verifier {
             _ => None,
         };
         let hit = self.lookup(token, single)?;
-        Some((Verified { claims_json: hit.claims_json, issuer_index: hit.issuer_index }, hit.id))
+        Some((Verified { claims_json: hit.claims_json, issuer_index: hit.issuer_index, id: hit.id }, hit.id))
     }
 
     /// One key-store read per lookup: the keys of the only issuer when given, else those of
@@ -371,8 +374,8 @@ impl Verifier {
         };
         let claims_json: Arc<str> = Arc::from(parsed.payload_json);
         let entry = Entry { id: 0, claims_json: Arc::clone(&claims_json), issuer_index: index, lifetime, key_fingerprint: key.fingerprint };
-        self.cache.insert(token, entry);
-        done(Ok(Verified { claims_json, issuer_index: index }))
+        let id = self.cache.insert(token, entry);
+        done(Ok(Verified { claims_json, issuer_index: index, id }))
     }
 
     /// Every verification's outcome is counted here, once: process-wide, and for the issuer

@@ -1,0 +1,161 @@
+//! The one way through a verification (`verify`, `verifyIdToken`, `signIn`):
+//!
+//! 1. a token verified before is a token-cache lookup on the calling thread, answered with
+//!    the frozen object it got before (memo.rs);
+//! 2. else, for `verify` and `verifyIdToken`, with the issuer's keys held and no
+//!    verification waiting off the event loop, the signature is checked right here: one
+//!    check alone costs less than the hop to another thread (`INLINE_BELOW`, `INLINE_RUN`);
+//! 3. else a future on napi's runtime does it (and any key fetch), off the event loop.
+//!
+//! A sign-in's first verification always takes step 3: it is made per HTTP request, where
+//! the event loop also carries the request's other work, and checking there lost `/refresh`
+//! rate and CPU against the hop. A panic in any step becomes ERR_INTERNAL, never an abort.
+//! The numbers are measured: docs/benchmarks.md, "Verifying on the calling thread, bounded".
+
+use crate::js::{self, Promise};
+use crate::memo::Memo;
+use crate::sign_in;
+use napi::bindgen_prelude::*;
+use oidc_proxy_core::sign_in::SignInRules;
+use oidc_proxy_core::{Error, Verified, Verifier};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+/// Verify on the calling thread only while fewer than this many verifications are off it
+/// with their answers not yet back: one more means calls are overlapping, and there the
+/// pool's threads keep the event loop free.
+const INLINE_BELOW: usize = 1;
+/// At most this many calling-thread verifications in a row; the next goes off the thread.
+/// Calls that all arrive at once look, one by one, like calls made one after another: this
+/// bound sends one of them off, and the rule above then sends the rest (a burst holds the
+/// event loop for at most this many checks, about 1.6 ms for RS256). One call alone pays one
+/// hop in 65 (about 1 µs on average).
+const INLINE_RUN: usize = 64;
+
+/// What one JS environment keeps: the frozen answers and the counts of the rule.
+#[derive(Default)]
+struct EnvState {
+    memo: Memo,
+    off_thread: usize,
+    inline_run: usize,
+}
+
+fn state(env: &Env) -> Result<&'static mut EnvState> {
+    if env.get_instance_data::<EnvState>()?.is_none() {
+        env.set_instance_data(EnvState::default(), (), |_| {})?;
+    }
+    env.get_instance_data::<EnvState>()?.ok_or_else(|| napi::Error::from_reason("no state for this JS environment"))
+}
+
+/// What a caller is answered with.
+#[derive(Clone)]
+pub enum Answer {
+    Claims,
+    SignIn(Arc<SignInRules>),
+}
+
+impl Answer {
+    /// Whether a first verification may be checked on the calling thread (step 2).
+    fn may_verify_here(&self) -> bool {
+        matches!(self, Answer::Claims)
+    }
+
+    fn rules(&self) -> Option<&Arc<SignInRules>> {
+        match self {
+            Answer::Claims => None,
+            Answer::SignIn(rules) => Some(rules),
+        }
+    }
+
+    /// The answer's JSON text (the sign-in result is computed here, from the verified claims).
+    fn text(&self, verifier: &Verifier, verified: &Verified) -> std::result::Result<Arc<str>, Error> {
+        match self {
+            Answer::Claims => Ok(Arc::clone(&verified.claims_json)),
+            Answer::SignIn(rules) => sign_in::result(verifier, verified, rules),
+        }
+    }
+}
+
+/// The JS answer for a verification. A first answer is the text parsed, the caller's own
+/// object: most tokens are never asked for again, and freezing and keeping each would cost
+/// every distinct token. An answer from the token cache (`again`) is the memo's shared,
+/// frozen object, made on the first such answer.
+fn to_js<'env>(
+    env: &'env Env,
+    memo: &mut Memo,
+    verifier: &Verifier,
+    verified: &Verified,
+    answer: &Answer,
+    again: bool,
+) -> Result<Unknown<'env>> {
+    let claims = &verified.claims_json;
+    if again {
+        if let Some(object) = memo.get(env, claims, answer.rules()) {
+            return Ok(object.to_unknown());
+        }
+    }
+    let text = match catch_unwind(AssertUnwindSafe(|| answer.text(verifier, verified))) {
+        Ok(text) => text.map_err(|e| js::error(env, &e))?,
+        Err(_) => return Err(js::error(env, &js::internal())),
+    };
+    let value = js::parse(env, &text)?;
+    if again && verified.id != 0 {
+        js::deep_freeze(env, value)?;
+        memo.insert(env, claims, answer.rules(), &Object::from_unknown(value)?, text.len())?;
+    }
+    Ok(value)
+}
+
+fn settle<'env>(env: &'env Env, value: Result<Unknown<'env>>) -> Result<Promise<'env>> {
+    match value {
+        Ok(value) => PromiseRaw::resolve(env, value),
+        Err(error) => PromiseRaw::reject(env, error),
+    }
+}
+
+/// Verifies `token` and answers with a promise of `answer`, by the steps above.
+pub fn verify<'env>(env: &'env Env, verifier: &Arc<Verifier>, token: String, answer: Answer) -> Result<Promise<'env>> {
+    let state = state(env)?;
+    let inline = answer.may_verify_here() && state.off_thread < INLINE_BELOW && state.inline_run < INLINE_RUN;
+    let at_once = catch_unwind(AssertUnwindSafe(|| match verifier.cached(&token) {
+        None if inline => verifier.verify_held(&token).map(|outcome| (outcome, false)),
+        other => other.map(|outcome| (outcome, true)),
+    }));
+    match at_once {
+        Ok(Some((outcome, again))) => {
+            if !again {
+                state.inline_run += 1;
+            }
+            settle(env, outcome.map_err(|e| js::error(env, &e)).and_then(|v| to_js(env, &mut state.memo, verifier, &v, &answer, again)))
+        }
+        Err(_) => settle(env, Err(js::error(env, &js::internal()))),
+        Ok(None) => {
+            state.off_thread += 1;
+            state.inline_run = 0;
+            // `verify_held` was tried here already when `inline`: it needs the network.
+            off_thread(env, Arc::clone(verifier), token, answer, !inline)
+        }
+    }
+}
+
+/// Step 3: a future on napi's runtime, spawned apart so that a panic comes back as a
+/// JoinError, not an abort. Its answer is made back on the JS thread.
+fn off_thread(env: &Env, verifier: Arc<Verifier>, token: String, answer: Answer, try_held: bool) -> Result<Promise<'_>> {
+    let held = Arc::clone(&verifier);
+    let work = async move {
+        let outcome = tokio::spawn(async move {
+            match try_held.then(|| verifier.verify_held(&token)).flatten() {
+                Some(outcome) => outcome,
+                None => verifier.verify_waiting(&token).await,
+            }
+        })
+        .await;
+        Ok(outcome.unwrap_or_else(|_| Err(js::internal())))
+    };
+    env.spawn_future_with_callback(work, move |env, outcome| {
+        let state = state(env)?;
+        state.off_thread = state.off_thread.saturating_sub(1);
+        let verified = outcome.map_err(|e| js::error(env, &e))?;
+        to_js(env, &mut state.memo, &held, &verified, &answer, false)
+    })
+}
