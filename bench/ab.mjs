@@ -70,7 +70,9 @@ for (const alg of ALGS) {
   print('distinct tokens, 64 in flight', alg, 'verifications/s', await rounds(ctx, warm, (v, a) => throughput(v, pool.slice(0, 6000), 64, a)));
   print('distinct tokens, 4 in flight', alg, 'verifications/s', await rounds(ctx, warm, (v, a) => throughput(v, pool.slice(8000, 12000), 4, a)));
   const lat = await rounds(ctx, warm, (v, a) => latency(v, pool.slice(6000, 8000), a));
-  print('distinct tokens, 1 in flight: p50 latency', alg, 'µs', Object.fromEntries(Object.entries(lat).map(([k, xs]) => [k, xs.map(x => x.p50)])));
+  const of = f => Object.fromEntries(Object.entries(lat).map(([k, xs]) => [k, xs.map(f)]));
+  print('distinct tokens, 1 in flight: p50 latency', alg, 'µs', of(x => x.p50));
+  print('distinct tokens, 1 in flight: rate', alg, 'verifications/s', of(x => x.rate));
   const same = new Array(100_000).fill(pool[0]);
   print('same token repeated, 1 in flight', alg, 'verifications/s', await rounds(ctx, warm, (v, a) => throughput(v, same, 1, a)));
   await issuer.stop();

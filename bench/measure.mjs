@@ -38,10 +38,11 @@ export async function throughput(verify, tokens, inFlight, isAsync, limitMs = 20
   return next / ((now() - t0) / 1000);
 }
 
-/** Median and p99 latency in microseconds, one call at a time. */
+/** Median and p99 latency in microseconds, one call at a time, and the rate that gives. */
 export async function latency(verify, tokens, isAsync, limitMs = 20_000) {
   const deadline = now() + limitMs;
   const times = [];
+  const t0 = now();
   for (let i = 0; i < tokens.length && now() < deadline; i++) {
     const t = now();
     const r = verify(tokens[i]);
@@ -49,8 +50,9 @@ export async function latency(verify, tokens, isAsync, limitMs = 20_000) {
     else if (r === false) throw new Error('verification failed');
     times.push((now() - t) * 1000);
   }
+  const rate = times.length / ((now() - t0) / 1000);
   times.sort((a, b) => a - b);
-  return { p50: percentile(times, 50), p99: percentile(times, 99) };
+  return { p50: percentile(times, 50), p99: percentile(times, 99), rate };
 }
 
 /**

@@ -12,16 +12,20 @@ export function checkTargets(rows) {
   const bestTpName = JS_LIBS.find(c => tp(c) === bestTp);
   target('64 in flight ≥ 1.5× the best JS library', tp(OURS) >= 1.5 * bestTp, `${(tp(OURS) / bestTp).toFixed(2)}× ${bestTpName}`);
   const floor = tp('crypto.verify callback (floor)');
-  target('64 in flight ≥ 0.8× the floor (crypto.verify callback, 64 in flight)', tp(OURS) >= 0.8 * floor, `${(tp(OURS) / floor).toFixed(2)}× the floor`);
-  const lat = c => pick(rows, 'distinct tokens, 1 in flight', c)?.median;
-  const bestLat = Math.min(...JS_LIBS.map(lat).filter(Boolean));
-  const bestLatName = JS_LIBS.find(c => lat(c) === bestLat);
-  target('1 in flight: lower p50 latency than every JS library', lat(OURS) < bestLat, `${lat(OURS).toFixed(1)} µs vs ${bestLat.toFixed(1)} µs (${bestLatName})`);
-  // Issue 13 (3): the repeated-token path at least fast-jwt's with its cache, every algorithm measured.
+  target('64 in flight ≥ 0.85× the floor (crypto.verify callback, 64 in flight)', tp(OURS) >= 0.85 * floor, `${(tp(OURS) / floor).toFixed(2)}× the floor`);
+  // 1 in flight, distinct tokens, every algorithm: fast-jwt's rate at least, and its p50 at most.
+  const algs = [...new Set(rows.filter(r => r.workload.startsWith('distinct tokens, 1 in flight')).map(r => r.alg))];
+  const one = (kind, c, alg) => pick(rows, `distinct tokens, 1 in flight: ${kind}`, c, alg)?.median;
+  if (algs.length) {
+    const holds = alg => one('rate', OURS, alg) >= one('rate', 'fast-jwt', alg) && one('p50', OURS, alg) <= one('p50', 'fast-jwt', alg);
+    target('1 in flight, distinct tokens: ≥ fast-jwt\'s rate and p50 ≤ fast-jwt\'s', algs.every(holds),
+      algs.map(a => `${a} ${(one('rate', OURS, a) / one('rate', 'fast-jwt', a)).toFixed(2)}× the rate (${Math.round(one('rate', OURS, a)).toLocaleString('en-US')} vs ${Math.round(one('rate', 'fast-jwt', a)).toLocaleString('en-US')}/s), p50 ${one('p50', OURS, a).toFixed(1)} vs ${one('p50', 'fast-jwt', a).toFixed(1)} µs`).join('; '));
+  }
+  // The repeated-token path at least fast-jwt's with its cache, every algorithm measured.
   const sameAlgs = [...new Set(rows.filter(r => r.workload.startsWith('same token repeated')).map(r => r.alg))];
   const sameRatio = alg => pick(rows, 'same token repeated', OURS, alg).median / pick(rows, 'same token repeated', 'fast-jwt + cache', alg).median;
   if (sameAlgs.length) {
-    target('(c) OidcVerifier.verify (verifyIdToken), same token repeated, 1 in flight: ≥ 1.0× fast-jwt with its cache', sameAlgs.every(a => sameRatio(a) >= 1),
+    target('OidcVerifier.verify (verifyIdToken), same token repeated, 1 in flight: ≥ 1.0× fast-jwt with its cache', sameAlgs.every(a => sameRatio(a) >= 1),
       sameAlgs.map(a => `${a} ${sameRatio(a).toFixed(2)}× (${Math.round(pick(rows, 'same token repeated', OURS, a).median).toLocaleString('en-US')} vs ${Math.round(pick(rows, 'same token repeated', 'fast-jwt + cache', a).median).toLocaleString('en-US')}/s)`).join('; '));
   }
   const busy = c => pick(rows, 'fixed 10k/s: main-thread time', c)?.median;
