@@ -139,15 +139,17 @@ pub fn verify<'env>(env: &'env Env, verifier: &Arc<Verifier>, token: String, ans
 }
 
 /// Step 3: a future on napi's runtime, spawned apart so that a panic comes back as a
-/// JoinError, not an abort. Its answer is made back on the JS thread.
+/// JoinError, not an abort. Its answer is parsed back on the JS thread.
 fn off_thread(env: &Env, verifier: Arc<Verifier>, token: String, answer: Answer, try_held: bool) -> Result<Promise<'_>> {
-    let held = Arc::clone(&verifier);
     let work = async move {
         let outcome = tokio::spawn(async move {
-            match try_held.then(|| verifier.verify_held(&token)).flatten() {
+            let verified = match try_held.then(|| verifier.verify_held(&token)).flatten() {
                 Some(outcome) => outcome,
                 None => verifier.verify_waiting(&token).await,
-            }
+            }?;
+            // The answer's text is made here too: a sign-in's rules are work the event loop
+            // need not do. A first answer is never kept in the memo, so only the text goes back.
+            answer.text(&verifier, &verified)
         })
         .await;
         Ok(outcome.unwrap_or_else(|_| Err(js::internal())))
@@ -155,7 +157,6 @@ fn off_thread(env: &Env, verifier: Arc<Verifier>, token: String, answer: Answer,
     env.spawn_future_with_callback(work, move |env, outcome| {
         let state = state(env)?;
         state.off_thread = state.off_thread.saturating_sub(1);
-        let verified = outcome.map_err(|e| js::error(env, &e))?;
-        to_js(env, &mut state.memo, &held, &verified, &answer, false)
+        js::parse(env, &outcome.map_err(|e| js::error(env, &e))?)
     })
 }
