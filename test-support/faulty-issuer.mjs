@@ -5,24 +5,31 @@
 import http from 'node:http';
 import { makeKey, signJws } from './test-issuer.mjs';
 
+// Each issuer gets its own path: key stores are shared per issuer URL in a process, and a
+// port freed by one test may be handed to the next, whose issuer must not inherit the
+// first one's key store (its keys or its remembered failure).
+let issuers = 0;
+
 export async function startFaultyIssuer() {
   const key = await makeKey('ES256', 'faulty-1');
+  const prefix = `/issuer-${++issuers}`;
   const state = { mode: 'ok', counts: { discovery: 0, jwks: 0, redirected: 0 }, cacheControl: 'max-age=5' };
   const sockets = new Set();
   const jwks = () => JSON.stringify({ keys: [key.jwk] });
 
   const server = http.createServer((req, res) => {
-    if (req.url === '/.well-known/openid-configuration') {
+    const url = req.url.startsWith(`${prefix}/`) ? req.url.slice(prefix.length) : '';
+    if (url === '/.well-known/openid-configuration') {
       state.counts.discovery++;
       // A discovery document may point anywhere; plain http off loopback must be refused.
       const jwksUri = state.mode === 'plain-http-jwks-uri' ? 'http://keys.example.com/jwks' : `${issuer.url}/jwks`;
       return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: issuer.url, jwks_uri: jwksUri }));
     }
-    if (req.url === '/elsewhere') {
+    if (url === '/elsewhere') {
       state.counts.redirected++;
       return res.writeHead(200, { 'content-type': 'application/json' }).end(jwks());
     }
-    if (req.url !== '/jwks') return res.writeHead(404).end();
+    if (url !== '/jwks') return res.writeHead(404).end();
     state.counts.jwks++;
     const headers = { 'content-type': 'application/json', 'cache-control': state.cacheControl };
     switch (state.mode) {
@@ -64,7 +71,7 @@ export async function startFaultyIssuer() {
   await new Promise(r => server.listen(0, '127.0.0.1', r));
 
   const issuer = {
-    url: `http://127.0.0.1:${server.address().port}`,
+    url: `http://127.0.0.1:${server.address().port}${prefix}`,
     state,
     key,
     sign(claims = {}) {
