@@ -40,7 +40,13 @@ export function signJws(header, payload, key, alg = header.alg) {
  * `tls` ({ key, cert }) serves https; `urlHost` is the host name the issuer URL uses (for a
  * certificate issued to `localhost`), default the address it listens on.
  */
+// Each issuer gets its own path: key stores are shared per issuer URL in a process, and a
+// port freed by one test may be handed to the next, whose issuer must not inherit the first
+// one's keys (the kids repeat: RS256-1, ...).
+let issuers = 0;
+
 export async function startIssuer({ algs = ['RS256'], host = '127.0.0.1', tls, urlHost = host } = {}) {
+  const prefix = `/issuer-${++issuers}`;
   const state = {
     keys: [],
     counts: { discovery: 0, jwks: 0 },
@@ -56,17 +62,18 @@ export async function startIssuer({ algs = ['RS256'], host = '127.0.0.1', tls, u
 
   const handler = async (req, res) => {
     if (state.down) return req.socket.destroy();
+    const url = req.url.startsWith(`${prefix}/`) ? req.url.slice(prefix.length) : '';
     state.pending++;
     res.on('close', () => state.pending--);
     if (state.delayMs) await new Promise(r => setTimeout(r, state.delayMs));
     if (state.hold) await state.hold; // a promise the test resolves to let answers go
     const headers = { 'content-type': 'application/json' };
     if (state.cacheControl) headers['cache-control'] = state.cacheControl;
-    if (req.url === '/.well-known/openid-configuration') {
+    if (url === '/.well-known/openid-configuration') {
       state.counts.discovery++;
       const body = state.discoveryOverride ?? JSON.stringify({ issuer: issuer.url, jwks_uri: `${issuer.url}/jwks` });
       res.writeHead(state.status, headers).end(body);
-    } else if (req.url === '/jwks') {
+    } else if (url === '/jwks') {
       state.counts.jwks++;
       const body = state.jwksOverride ?? JSON.stringify({ keys: state.keys.map(k => k.jwk) });
       res.writeHead(state.status, headers).end(body);
@@ -81,7 +88,7 @@ export async function startIssuer({ algs = ['RS256'], host = '127.0.0.1', tls, u
   const port = server.address().port;
 
   const issuer = {
-    url: `${tls ? 'https' : 'http'}://${urlHost}:${port}`,
+    url: `${tls ? 'https' : 'http'}://${urlHost}:${port}${prefix}`,
     state,
     get key() {
       return state.keys[0];
