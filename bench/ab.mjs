@@ -6,10 +6,10 @@
 //   node bench/ab.mjs <before.node> <after.node> [more.node...]   (BENCH_ALGS, BENCH_ROUNDS)
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { startIssuer, makeKey } from '../test-support/test-issuer.mjs';
 import { CONTENDERS, FLOOR } from './verifiers.mjs';
-import { signPool, keycloakKid } from './tokens.mjs';
-import { probe, throughput, latency } from './measure.mjs';
+import { signPool } from './tokens.mjs';
+import { compare, issuerFor } from './core.mjs';
+import { throughput, latency } from './measure.mjs';
 import { summary } from './stats.mjs';
 
 const require = createRequire(import.meta.url);
@@ -33,21 +33,7 @@ const contenders = {
   'crypto.verify callback (floor)': FLOOR['crypto.verify callback (floor)'],
 };
 
-async function rounds(ctx, warm, fn) {
-  const samples = Object.fromEntries(Object.keys(contenders).map(n => [n, []]));
-  const names = Object.keys(contenders);
-  for (let round = 0; round <= ROUNDS; round++) {
-    for (const name of names.map((_, i) => names[(i + round) % names.length])) {
-      const verify = contenders[name]({ ...ctx, round });
-      if (!verify) continue;
-      const isAsync = await probe(verify, warm[0]);
-      for (const t of warm.slice(1)) await verify(t);
-      const value = await fn(verify, isAsync);
-      if (round > 0) samples[name].push(value);
-    }
-  }
-  return samples;
-}
+const rounds = (ctx, warm, fn) => compare(contenders, ctx, warm, ROUNDS, fn);
 
 function print(workload, alg, unit, samples) {
   const base = summary(samples[last]).median;
@@ -61,12 +47,10 @@ function print(workload, alg, unit, samples) {
 
 console.log('| workload | alg | contender | median | min–max | unit | last build vs it |\n|---|---|---|---:|---:|---|---:|');
 for (const alg of ALGS) {
-  const issuer = await startIssuer({ algs: [] });
-  const key = await makeKey(alg, keycloakKid(alg));
-  issuer.state.keys = [key];
+  const { issuer, key } = await issuerFor(alg);
   const pool = await signPool(key, issuer.url, 12_200);
   const warm = pool.splice(0, 200);
-  const ctx = { issuer, key };
+  const ctx = { issuer, key, roundBase: 0 };
   print('distinct tokens, 64 in flight', alg, 'verifications/s', await rounds(ctx, warm, (v, a) => throughput(v, pool.slice(0, 6000), 64, a)));
   print('distinct tokens, 4 in flight', alg, 'verifications/s', await rounds(ctx, warm, (v, a) => throughput(v, pool.slice(8000, 12000), 4, a)));
   const lat = await rounds(ctx, warm, (v, a) => latency(v, pool.slice(6000, 8000), a));

@@ -9,7 +9,7 @@ import { summary } from './stats.mjs';
 
 const ALGS = (process.env.BENCH_ALGS ?? 'RS256,ES256,EdDSA').split(',');
 
-async function issuerFor(alg) {
+export async function issuerFor(alg) {
   const issuer = await startIssuer({ algs: [] });
   const key = await makeKey(alg, keycloakKid(alg));
   issuer.state.keys = [key];
@@ -17,7 +17,7 @@ async function issuerFor(alg) {
 }
 
 /** Runs `fn(verify, isAsync, round)` for each contender, `rounds` times, after one warm-up round. */
-async function compare(contenders, ctx, warmTokens, rounds, fn, log) {
+export async function compare(contenders, ctx, warmTokens, rounds, fn, log) {
   const samples = Object.fromEntries(Object.keys(contenders).map(n => [n, []]));
   const names = Object.keys(contenders);
   for (let round = 0; round <= rounds; round++) {

@@ -99,7 +99,8 @@ fn to_js<'env>(
         Err(_) => return Err(js::error(env, &js::internal())),
     };
     let value = js::parse(env, &text)?;
-    if again && verified.id != 0 {
+    // A token-cache hit always has an id: only kept verifications are answered again.
+    if again {
         js::deep_freeze(env, value)?;
         memo.insert(env, claims, answer.rules(), &Object::from_unknown(value)?, text.len())?;
     }

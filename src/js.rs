@@ -5,9 +5,7 @@
 //! takes back any exception they throw, so nothing is left pending.
 
 use napi::bindgen_prelude::*;
-use napi::JSON;
 use oidc_proxy_core::{Code, Error};
-use std::sync::Arc;
 
 /// What the promise-returning methods hand back: a promise of a JS value.
 pub type Promise<'env> = PromiseRaw<'env, Unknown<'env>>;
@@ -49,17 +47,13 @@ fn builtin<'env, Args: JsValuesTupleIntoVec, Return: FromNapiValue>(
 
 /// `JSON.parse(text)`.
 pub fn parse<'env>(env: &'env Env, text: &str) -> Result<Unknown<'env>> {
-    let json: JSON<'env> = env.get_global()?.get_named_property_unchecked("JSON")?;
-    let parse: Function<'env, &str, Unknown<'env>> = json.get_named_property_unchecked("parse")?;
+    let parse: Function<'env, &str, Unknown<'env>> = builtin(env, "JSON", "parse")?;
     parse.call(text)
 }
 
-/// A promise already resolved with the claims or rejected with the error.
-pub fn settled<'env>(env: &'env Env, outcome: std::result::Result<Arc<str>, Error>) -> Result<Promise<'env>> {
-    match outcome {
-        Ok(claims) => PromiseRaw::resolve(env, parse(env, &claims)?),
-        Err(e) => PromiseRaw::reject(env, error_object(env, &e)?),
-    }
+/// A promise already rejected with the error.
+pub fn rejected<'env>(env: &'env Env, e: &Error) -> Result<Promise<'env>> {
+    PromiseRaw::reject(env, error_object(env, e)?)
 }
 
 /// A promise already resolved with undefined or rejected with the error.

@@ -108,7 +108,7 @@ pub fn error_code_table() -> Vec<ErrorCodeInfo> {
 
 fn verify_on<'env>(env: &'env Env, verifier: &Arc<Verifier>, token: &Unknown<'_>) -> Result<js::Promise<'env>> {
     let Some(token) = js::string(token) else {
-        return js::settled(env, Err(Error::new(Code::JwsInvalid, "the token is not a string")));
+        return js::rejected(env, &Error::new(Code::JwsInvalid, "the token is not a string"));
     };
     dispatch::verify(env, verifier, token, dispatch::Answer::Claims)
 }
@@ -122,7 +122,7 @@ fn sign_in_on<'env>(
     rules: &Arc<oidc_proxy_core::sign_in::SignInRules>,
 ) -> Result<js::Promise<'env>> {
     let Some(value) = js::string(header_value) else {
-        return js::settled(env, Err(Error::new(Code::JwsInvalid, "the token is not a string")));
+        return js::rejected(env, &Error::new(Code::JwsInvalid, "the token is not a string"));
     };
     let token = header::token_from_header(&value).to_owned();
     dispatch::verify(env, verifier, token, dispatch::Answer::SignIn(Arc::clone(rules)))
@@ -199,7 +199,7 @@ impl OidcVerifier {
     pub fn verification_id(&self, token: Unknown<'_>) -> Option<f64> {
         let token = js::string(&token)?;
         // Ids count up from 1: far below 2^53, so exact as a JS number.
-        self.inner.verified_before(&token).map(|(_, id)| id as f64)
+        self.inner.verified_before(&token).map(|verified| verified.id as f64)
     }
 
     /// Fetches the issuer's discovery document and JWKS now (of the issuer at `issuerIndex`
@@ -253,7 +253,7 @@ fn verifier_for(env: &Env, options: &Unknown<'_>) -> std::result::Result<Arc<Ver
 pub fn verify_id_token<'env>(env: &'env Env, token: Unknown<'_>, options: Unknown<'_>) -> Result<js::Promise<'env>> {
     match verifier_for(env, &options) {
         Ok(verifier) => verify_on(env, &verifier, &token),
-        Err(e) => js::settled(env, Err(e)),
+        Err(e) => js::rejected(env, &e),
     }
 }
 

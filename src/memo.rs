@@ -51,7 +51,7 @@ impl Memo {
         self.entries.get(&key(claims, rules))?.object.get_value(env).ok()
     }
 
-    /// Keeps `object` (frozen here) as the answer for these claims and rules.
+    /// Keeps `object` (frozen by the caller) as the answer for these claims and rules.
     pub fn insert(
         &mut self,
         env: &Env,

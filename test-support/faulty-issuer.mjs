@@ -3,22 +3,17 @@
 // the middle of the body, too many keys. The test issuer covers status codes and bodies;
 // this one covers the socket.
 import http from 'node:http';
-import { makeKey, signJws } from './test-issuer.mjs';
-
-// Each issuer gets its own path: key stores are shared per issuer URL in a process, and a
-// port freed by one test may be handed to the next, whose issuer must not inherit the
-// first one's key store (its keys or its remembered failure).
-let issuers = 0;
+import { makeKey, signJws, ownPath } from './test-issuer.mjs';
 
 export async function startFaultyIssuer() {
   const key = await makeKey('ES256', 'faulty-1');
-  const prefix = `/issuer-${++issuers}`;
+  const { prefix, route } = ownPath();
   const state = { mode: 'ok', counts: { discovery: 0, jwks: 0, redirected: 0 }, cacheControl: 'max-age=5' };
   const sockets = new Set();
   const jwks = () => JSON.stringify({ keys: [key.jwk] });
 
   const server = http.createServer((req, res) => {
-    const url = req.url.startsWith(`${prefix}/`) ? req.url.slice(prefix.length) : '';
+    const url = route(req.url);
     if (url === '/.well-known/openid-configuration') {
       state.counts.discovery++;
       // A discovery document may point anywhere; plain http off loopback must be refused.

@@ -36,17 +36,23 @@ export function signJws(header, payload, key, alg = header.alg) {
   return `${input}.${crypto.sign(hash, Buffer.from(input), signer).toString('base64url')}`;
 }
 
+// Each issuer gets its own path: key stores are shared per issuer URL in a process, and a
+// port freed by one test may be handed to the next, whose issuer must not inherit the first
+// one's key store (its keys, whose kids repeat, or a remembered failure).
+let issuers = 0;
+
+/** A path of its own for a new loopback issuer, and `route(url)`: a request's path under it ('' when not under it). */
+export function ownPath() {
+  const prefix = `/issuer-${++issuers}`;
+  return { prefix, route: url => (url.startsWith(`${prefix}/`) ? url.slice(prefix.length) : '') };
+}
+
 /**
  * `tls` ({ key, cert }) serves https; `urlHost` is the host name the issuer URL uses (for a
  * certificate issued to `localhost`), default the address it listens on.
  */
-// Each issuer gets its own path: key stores are shared per issuer URL in a process, and a
-// port freed by one test may be handed to the next, whose issuer must not inherit the first
-// one's keys (the kids repeat: RS256-1, ...).
-let issuers = 0;
-
 export async function startIssuer({ algs = ['RS256'], host = '127.0.0.1', tls, urlHost = host } = {}) {
-  const prefix = `/issuer-${++issuers}`;
+  const { prefix, route } = ownPath();
   const state = {
     keys: [],
     counts: { discovery: 0, jwks: 0 },
@@ -62,7 +68,7 @@ export async function startIssuer({ algs = ['RS256'], host = '127.0.0.1', tls, u
 
   const handler = async (req, res) => {
     if (state.down) return req.socket.destroy();
-    const url = req.url.startsWith(`${prefix}/`) ? req.url.slice(prefix.length) : '';
+    const url = route(req.url);
     state.pending++;
     res.on('close', () => state.pending--);
     if (state.delayMs) await new Promise(r => setTimeout(r, state.delayMs));

@@ -207,15 +207,15 @@ impl Verifier {
     }
 
     /// The claims of a token this verifier verified before, if it still would (within its
-    /// lifetime, its key still in the issuer's JWKS), and the id of that verification: the
+    /// lifetime, its key still in the issuer's JWKS), with the id of that verification (`id`): the
     /// same for as long as it holds, never given to another. Not counted as a verification.
-    pub fn verified_before(&self, token: &str) -> Option<(Verified, u64)> {
+    pub fn verified_before(&self, token: &str) -> Option<Verified> {
         let single = match &self.issuers[..] {
             [only] => Some(only.keys.current()?),
             _ => None,
         };
         let hit = self.lookup(token, single)?;
-        Some((Verified { claims_json: hit.claims_json, issuer_index: hit.issuer_index, id: hit.id }, hit.id))
+        Some(Verified { claims_json: hit.claims_json, issuer_index: hit.issuer_index, id: hit.id })
     }
 
     /// One key-store read per lookup: the keys of the only issuer when given, else those of
@@ -481,7 +481,7 @@ mod tests {
         let b = sign(1, claims(B, "app-b"));
         assert_eq!(verify(&v, &b).unwrap().issuer_index, 1);
         assert_eq!(verify(&v, &b).unwrap().issuer_index, 1, "a cached hit reports its issuer too");
-        assert_eq!(v.verified_before(&b).unwrap().0.issuer_index, 1);
+        assert_eq!(v.verified_before(&b).unwrap().issuer_index, 1);
         assert_eq!(v.issuer_counts(1), IssuerCounts { verified: 2, refused: 0 });
         assert_eq!((v.issuer_allowed_domains(0), v.issuer_allowed_domains(1)), (&[][..], &["b.example".to_string()][..]));
     }
