@@ -4,7 +4,7 @@
 //!    the frozen object it got before (memo.rs);
 //! 2. else, for `verify` and `verifyIdToken`, with the issuer's keys held and no
 //!    verification waiting off the event loop, the signature is checked right here: one
-//!    check alone costs less than the hop to another thread (`INLINE_BELOW`, `INLINE_RUN`);
+//!    check alone costs less than the hop to another thread (`mark_checkpoint`);
 //! 3. else a future on napi's runtime does it (and any key fetch), off the event loop.
 //!
 //! A sign-in's first verification always takes step 3: it is made per HTTP request, where
@@ -16,28 +16,29 @@ use crate::js::{self, Promise};
 use crate::memo::Memo;
 use crate::sign_in;
 use napi::bindgen_prelude::*;
+use napi::UnknownRef;
 use oidc_proxy_core::sign_in::SignInRules;
 use oidc_proxy_core::{Error, Verified, Verifier};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
-/// Verify on the calling thread only while fewer than this many verifications are off it
-/// with their answers not yet back: one more means calls are overlapping, and there the
-/// pool's threads keep the event loop free.
-const INLINE_BELOW: usize = 1;
-/// At most this many calling-thread verifications in a row; the next goes off the thread.
-/// Calls that all arrive at once look, one by one, like calls made one after another: this
-/// bound sends one of them off, and the rule above then sends the rest (a burst holds the
-/// event loop for at most this many checks, about 1.6 ms for RS256). One call alone pays one
-/// hop in 65 (about 1 µs on average).
-const INLINE_RUN: usize = 64;
-
-/// What one JS environment keeps: the frozen answers and the counts of the rule.
+/// The calling thread checks a signature only for a call that is alone: no verification is
+/// off the thread with its answer not yet back, and none was checked here since the event
+/// loop last ran its microtasks. A caller awaiting each verification runs the microtasks
+/// between two calls, so every call is checked here; calls made together (a loop without
+/// `await`, `Promise.all`, many requests' lanes) meet one checked here and the rest go off
+/// the thread, where the pool's threads keep the event loop free. The microtask checkpoint
+/// is seen by queueing a marker (`queueMicrotask`) after each check made here.
+/// What one JS environment keeps: the frozen answers and the state of the rule.
 #[derive(Default)]
 struct EnvState {
     memo: Memo,
+    /// Verifications off the thread whose answers are not back yet.
     off_thread: usize,
-    inline_run: usize,
+    /// A signature was checked here and the microtasks have not run since.
+    checked_here: bool,
+    /// `queueMicrotask` and the marker it is given, found once.
+    marker: Option<(UnknownRef<false>, UnknownRef<false>)>,
 }
 
 fn state(env: &Env) -> Result<&'static mut EnvState> {
@@ -45,6 +46,22 @@ fn state(env: &Env) -> Result<&'static mut EnvState> {
         env.set_instance_data(EnvState::default(), (), |_| {})?;
     }
     env.get_instance_data::<EnvState>()?.ok_or_else(|| napi::Error::from_reason("no state for this JS environment"))
+}
+
+/// Queues the marker that says the microtasks ran. Should it fail, `checked_here` stays
+/// set and every later call goes off the thread: slower, never wrong.
+fn mark_checkpoint(env: &Env, here: &mut EnvState) -> Result<()> {
+    if here.marker.is_none() {
+        let queue: Unknown<'_> = env.get_global()?.get_named_property_unchecked("queueMicrotask")?;
+        let marker = env.create_function_from_closure::<(), (), _>("oidcProxyCheckpoint", |ctx| {
+            state(ctx.env)?.checked_here = false;
+            Ok(())
+        })?;
+        here.marker = Some((UnknownRef::from_unknown(queue)?, UnknownRef::from_unknown(marker.to_unknown())?));
+    }
+    let Some((queue, marker)) = &here.marker else { return Ok(()) };
+    let queue: Function<'_, Unknown<'_>, ()> = Function::from_unknown(queue.get_value(env)?)?;
+    queue.call(marker.get_value(env)?)
 }
 
 /// What a caller is answered with.
@@ -117,7 +134,7 @@ fn settle<'env>(env: &'env Env, value: Result<Unknown<'env>>) -> Result<Promise<
 /// Verifies `token` and answers with a promise of `answer`, by the steps above.
 pub fn verify<'env>(env: &'env Env, verifier: &Arc<Verifier>, token: String, answer: Answer) -> Result<Promise<'env>> {
     let state = state(env)?;
-    let inline = answer.may_verify_here() && state.off_thread < INLINE_BELOW && state.inline_run < INLINE_RUN;
+    let inline = answer.may_verify_here() && state.off_thread == 0 && !state.checked_here;
     let at_once = catch_unwind(AssertUnwindSafe(|| match verifier.cached(&token) {
         None if inline => verifier.verify_held(&token).map(|outcome| (outcome, false)),
         other => other.map(|outcome| (outcome, true)),
@@ -125,14 +142,14 @@ pub fn verify<'env>(env: &'env Env, verifier: &Arc<Verifier>, token: String, ans
     match at_once {
         Ok(Some((outcome, again))) => {
             if !again {
-                state.inline_run += 1;
+                state.checked_here = true;
+                let _ = mark_checkpoint(env, state);
             }
             settle(env, outcome.map_err(|e| js::error(env, &e)).and_then(|v| to_js(env, &mut state.memo, verifier, &v, &answer, again)))
         }
         Err(_) => settle(env, Err(js::error(env, &js::internal()))),
         Ok(None) => {
             state.off_thread += 1;
-            state.inline_run = 0;
             // `verify_held` was tried here already when `inline`: it needs the network.
             off_thread(env, Arc::clone(verifier), token, answer, !inline)
         }
