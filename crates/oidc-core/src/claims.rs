@@ -3,7 +3,8 @@
 //! types strictly, so the rules live here, each one explicit.
 
 use crate::error::{Error, Result};
-use serde_json::{Map, Value};
+use crate::json_object::Members;
+use serde_json::Value;
 
 pub struct ClaimRules {
     pub issuer: String,
@@ -34,11 +35,11 @@ pub const MANDATORY: [&str; 5] = ["iss", "sub", "aud", "exp", "iat"];
 /// OIDC Core 2: `sub` is at most 255 ASCII characters.
 pub const MAX_SUB_LEN: usize = 255;
 
-fn present<'a>(claims: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+fn present(claims: &Members<'_>, name: &str) -> Option<Value> {
     claims.get(name).filter(|v| !v.is_null())
 }
 
-fn number(claims: &Map<String, Value>, name: &str) -> Result<Option<f64>> {
+fn number(claims: &Members<'_>, name: &str) -> Result<Option<f64>> {
     match present(claims, name) {
         None => Ok(None),
         Some(Value::Number(n)) => match n.as_f64() {
@@ -49,7 +50,7 @@ fn number(claims: &Map<String, Value>, name: &str) -> Result<Option<f64>> {
     }
 }
 
-fn string<'a>(claims: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>> {
+fn string(claims: &Members<'_>, name: &str) -> Result<Option<String>> {
     match present(claims, name) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
@@ -57,7 +58,7 @@ fn string<'a>(claims: &'a Map<String, Value>, name: &str) -> Result<Option<&'a s
     }
 }
 
-pub fn check(claims: &Map<String, Value>, rules: &ClaimRules, now: f64) -> Result<Lifetime> {
+pub fn check(claims: &Members<'_>, rules: &ClaimRules, now: f64) -> Result<Lifetime> {
     check_issuer(claims, rules)?;
     check_audience(claims, rules)?;
     let lifetime = check_times(claims, rules.clock_tolerance, now)?;
@@ -68,7 +69,7 @@ pub fn check(claims: &Map<String, Value>, rules: &ClaimRules, now: f64) -> Resul
     Ok(lifetime)
 }
 
-fn check_issuer(claims: &Map<String, Value>, rules: &ClaimRules) -> Result<()> {
+fn check_issuer(claims: &Members<'_>, rules: &ClaimRules) -> Result<()> {
     match string(claims, "iss")? {
         None => Err(Error::claim("iss", "the iss claim is missing")),
         Some(iss) if iss != rules.issuer => Err(Error::claim("iss", "the iss claim does not match the configured issuer")),
@@ -77,8 +78,9 @@ fn check_issuer(claims: &Map<String, Value>, rules: &ClaimRules) -> Result<()> {
 }
 
 /// `aud` contains a configured audience; with several audiences, `azp` names us.
-fn check_audience(claims: &Map<String, Value>, rules: &ClaimRules) -> Result<()> {
-    let mut audiences: Vec<&str> = match present(claims, "aud") {
+fn check_audience(claims: &Members<'_>, rules: &ClaimRules) -> Result<()> {
+    let aud = present(claims, "aud");
+    let mut audiences: Vec<&str> = match &aud {
         None => return Err(Error::claim("aud", "the aud claim is missing")),
         Some(Value::String(aud)) => vec![aud.as_str()],
         Some(Value::Array(items)) if !items.is_empty() => items
@@ -97,15 +99,13 @@ fn check_audience(claims: &Map<String, Value>, rules: &ClaimRules) -> Result<()>
     // party it was issued to, and that party must be us.
     match string(claims, "azp")? {
         None if audiences.len() > 1 => Err(Error::claim("azp", "the token has several audiences but no azp claim")),
-        Some(azp) if !rules.audiences.iter().any(|want| want == azp) => {
-            Err(Error::claim("azp", "the azp claim is not the configured audience"))
-        }
+        Some(azp) if !rules.audiences.contains(&azp) => Err(Error::claim("azp", "the azp claim is not the configured audience")),
         _ => Ok(()),
     }
 }
 
 /// `exp` present and not past, `iat` and `nbf` not in the future, each within the tolerance.
-fn check_times(claims: &Map<String, Value>, tolerance: f64, now: f64) -> Result<Lifetime> {
+fn check_times(claims: &Members<'_>, tolerance: f64, now: f64) -> Result<Lifetime> {
     let exp = number(claims, "exp")?.ok_or_else(|| Error::claim("exp", "the exp claim is missing"))?;
     if now > exp + tolerance {
         let expired = Error::new(crate::error::Code::JwtExpired, "the token has expired (exp is in the past)");
@@ -121,7 +121,7 @@ fn check_times(claims: &Map<String, Value>, tolerance: f64, now: f64) -> Result<
     Ok(Lifetime { exp, nbf })
 }
 
-fn check_subject(claims: &Map<String, Value>) -> Result<()> {
+fn check_subject(claims: &Members<'_>) -> Result<()> {
     match string(claims, "sub")? {
         None => Err(Error::claim("sub", "the sub claim is missing")),
         Some(sub) if sub.is_empty() || sub.len() > MAX_SUB_LEN || !sub.is_ascii() => {
@@ -133,7 +133,7 @@ fn check_subject(claims: &Map<String, Value>) -> Result<()> {
 
 /// Keycloak marks the token kind in the payload: `ID` for ID tokens, `Bearer` for access
 /// tokens. Where the claim is present, only `ID` passes.
-fn check_typ(claims: &Map<String, Value>) -> Result<()> {
+fn check_typ(claims: &Members<'_>) -> Result<()> {
     match present(claims, "typ") {
         None => Ok(()),
         Some(Value::String(typ)) if typ == "ID" => Ok(()),
@@ -141,9 +141,9 @@ fn check_typ(claims: &Map<String, Value>) -> Result<()> {
     }
 }
 
-fn check_required(claims: &Map<String, Value>, rules: &ClaimRules) -> Result<()> {
+fn check_required(claims: &Members<'_>, rules: &ClaimRules) -> Result<()> {
     for name in MANDATORY.iter().copied().chain(rules.required.iter().map(String::as_str)) {
-        if present(claims, name).is_none() {
+        if !claims.has_value(name) {
             return Err(Error::claim(name, format!("the required {name} claim is missing")));
         }
     }
@@ -154,7 +154,7 @@ fn check_required(claims: &Map<String, Value>, rules: &ClaimRules) -> Result<()>
 mod tests {
     use super::*;
     use crate::error::Code;
-    use serde_json::json;
+    use serde_json::{json, Map};
 
     const NOW: f64 = 1_700_000_000.0;
 
@@ -184,16 +184,22 @@ mod tests {
         claims
     }
 
+    /// `check` of these claims, as a payload's text.
+    fn check_map(claims: &Map<String, Value>, rules: &ClaimRules, now: f64) -> Result<Lifetime> {
+        let text = Value::Object(claims.clone()).to_string();
+        check(&crate::json_object::members(&text).unwrap(), rules, now)
+    }
+
     fn failure(patch: Value) -> (Code, Option<String>) {
-        let e = check(&with(patch), &rules(), NOW).unwrap_err();
+        let e = check_map(&with(patch), &rules(), NOW).unwrap_err();
         (e.code, e.claim)
     }
 
     #[test]
     fn accepts_a_valid_token_and_reports_its_lifetime() {
-        let life = check(&with(json!({"nbf": NOW - 5.0})), &rules(), NOW).unwrap();
+        let life = check_map(&with(json!({"nbf": NOW - 5.0})), &rules(), NOW).unwrap();
         assert_eq!(life, Lifetime { exp: NOW + 300.0, nbf: Some(NOW - 5.0) });
-        check(&with(json!({"exp": NOW + 0.5, "iat": NOW + 29.5})), &rules(), NOW).unwrap();
+        check_map(&with(json!({"exp": NOW + 0.5, "iat": NOW + 29.5})), &rules(), NOW).unwrap();
     }
 
     #[test]
@@ -210,7 +216,7 @@ mod tests {
         assert_eq!(failure(json!({"aud": []})).1, Some("aud".into()));
         assert_eq!(failure(json!({"aud": ["backstage", 1]})).1, Some("aud".into()));
         assert_eq!(failure(json!({"aud": {"backstage": true}})).1, Some("aud".into()));
-        check(&with(json!({"aud": ["backstage"]})), &rules(), NOW).unwrap();
+        check_map(&with(json!({"aud": ["backstage"]})), &rules(), NOW).unwrap();
     }
 
     #[test]
@@ -218,13 +224,13 @@ mod tests {
         assert_eq!(failure(json!({"aud": ["backstage", "other"]})).1, Some("azp".into()));
         assert_eq!(failure(json!({"aud": ["backstage", "other"], "azp": "other"})).1, Some("azp".into()));
         assert_eq!(failure(json!({"azp": "other"})).1, Some("azp".into()));
-        check(&with(json!({"aud": ["backstage", "other"], "azp": "backstage"})), &rules(), NOW).unwrap();
+        check_map(&with(json!({"aud": ["backstage", "other"], "azp": "backstage"})), &rules(), NOW).unwrap();
     }
 
     #[test]
     fn exp_is_required_numeric_and_enforced_with_tolerance() {
         assert_eq!(failure(json!({"exp": NOW - 31.0})), (Code::JwtExpired, Some("exp".into())));
-        check(&with(json!({"exp": NOW - 29.0})), &rules(), NOW).unwrap();
+        check_map(&with(json!({"exp": NOW - 29.0})), &rules(), NOW).unwrap();
         assert_eq!(failure(json!({"exp": "DELETE"})).1, Some("exp".into()));
         // CVE-2026-25537: a string exp must not be treated as absent.
         assert_eq!(failure(json!({"exp": "9999999999"})).1, Some("exp".into()));
@@ -249,9 +255,9 @@ mod tests {
         assert_eq!(failure(json!({"email": ["a@b.c"]})).1, Some("email".into()));
         let mut r = rules();
         r.required = vec!["groups".into()];
-        assert_eq!(check(&with(json!({})), &r, NOW).unwrap_err().claim.as_deref(), Some("groups"));
+        assert_eq!(check_map(&with(json!({})), &r, NOW).unwrap_err().claim.as_deref(), Some("groups"));
         r.required = vec![];
-        check(&with(json!({"email": "DELETE"})), &r, NOW).unwrap();
+        check_map(&with(json!({"email": "DELETE"})), &r, NOW).unwrap();
     }
 
     #[test]
@@ -261,7 +267,7 @@ mod tests {
         for claim in MANDATORY {
             let mut claims = with(json!({"groups": ["g"]}));
             claims.remove(claim);
-            assert_eq!(check(&claims, &r, NOW).unwrap_err().claim.as_deref(), Some(claim), "{claim}");
+            assert_eq!(check_map(&claims, &r, NOW).unwrap_err().claim.as_deref(), Some(claim), "{claim}");
         }
     }
 
@@ -270,18 +276,18 @@ mod tests {
         for bad in [json!(""), json!("é"), json!("x".repeat(256)), json!(null)] {
             assert_eq!(failure(json!({"sub": bad})).1, Some("sub".into()), "{bad}");
         }
-        check(&with(json!({"sub": "x".repeat(255)})), &rules(), NOW).unwrap();
+        check_map(&with(json!({"sub": "x".repeat(255)})), &rules(), NOW).unwrap();
     }
 
     #[test]
     fn a_repeated_audience_is_one_audience() {
-        check(&with(json!({"aud": ["backstage", "backstage"]})), &rules(), NOW).unwrap();
+        check_map(&with(json!({"aud": ["backstage", "backstage"]})), &rules(), NOW).unwrap();
         assert_eq!(failure(json!({"aud": ["backstage", "backstage", "other"]})).1, Some("azp".into()));
     }
 
     #[test]
     fn a_payload_typ_must_say_id_token() {
-        check(&with(json!({"typ": "ID"})), &rules(), NOW).unwrap();
+        check_map(&with(json!({"typ": "ID"})), &rules(), NOW).unwrap();
         for typ in [json!("Bearer"), json!("id"), json!("Refresh"), json!(1)] {
             assert_eq!(failure(json!({"typ": typ})).1, Some("typ".into()), "{typ}");
         }

@@ -280,15 +280,16 @@ fn has_roca_fingerprint(modulus: &[u8]) -> bool {
     })
 }
 
-/// Checks the signature with the chosen key.
-/// Checks `signature` (base64url) over `message` with `key` as `alg`.
-pub fn verify_signature(key: &Key, alg: Algorithm, message: &[u8], signature: &[u8]) -> Result<()> {
+/// Checks the decoded `signature` over `message` with `key` as `alg`; a `Vec` because that is
+/// what jsonwebtoken's verifiers take (a slice would be copied into one per call).
+#[allow(clippy::ptr_arg)]
+pub fn verify_signature(key: &Key, alg: Algorithm, message: &[u8], signature: &Vec<u8>) -> Result<()> {
     let failed = || Error::new(Code::JwsSignatureVerificationFailed, "the signature could not be checked with the issuer's key");
     // The signature arrives decoded (token.rs): jsonwebtoken's `crypto::verify` would decode
     // it again, so its provider's verifier is asked directly.
     let provider = jsonwebtoken::crypto::CryptoProvider::try_get_default().ok_or_else(failed)?;
     let verifier = (provider.verifier_factory)(&alg, &key.decoding_key).map_err(|_| failed())?;
-    match verifier.verify(message, &signature.to_vec()) {
+    match verifier.verify(message, signature) {
         Ok(()) => Ok(()),
         Err(_) => Err(Error::new(Code::JwsSignatureVerificationFailed, "the signature does not verify with the issuer's key")),
     }

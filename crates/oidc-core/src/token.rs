@@ -2,7 +2,7 @@
 
 use crate::base64url;
 use crate::error::{Code, Error, Result};
-use crate::json_object;
+use crate::json_object::{self, Members};
 use jsonwebtoken::Algorithm;
 use serde_json::{Map, Value};
 
@@ -24,16 +24,15 @@ pub struct Jws<'a> {
     pub payload: Vec<u8>,
 }
 
-/// A JWS whose payload is a JSON object: an ID token before its signature is checked.
+/// A JWS whose payload is text: an ID token before its signature is checked.
 #[derive(Debug)]
 pub struct Token<'a> {
     pub alg: Algorithm,
     pub kid: Option<String>,
     pub signing_input: &'a str,
     pub signature: Vec<u8>,
-    /// The payload text, a JSON object without duplicate names.
+    /// The payload text; `claims` reads it as a JSON object.
     pub payload_json: String,
-    pub claims: Map<String, Value>,
 }
 
 fn invalid(message: &str) -> Error {
@@ -63,13 +62,15 @@ pub fn parse_jws(token: &str) -> Result<Jws<'_>> {
     if token.len() > MAX_TOKEN_BYTES {
         return Err(invalid(&format!("the token is larger than {MAX_TOKEN_BYTES} bytes")));
     }
-    let parts: Vec<&str> = token.split('.').collect();
-    match parts.len() {
-        3 => {}
-        5 => return Err(invalid("the token is a JWE (encrypted); a signed ID token (compact JWS) is required")),
+    let mut parts = token.split('.');
+    let (Some(header_b64), Some(payload_b64), Some(signature)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(invalid("the token is not a compact JWS (three dot-separated parts)"));
+    };
+    match parts.count() {
+        0 => {}
+        2 => return Err(invalid("the token is a JWE (encrypted); a signed ID token (compact JWS) is required")),
         _ => return Err(invalid("the token is not a compact JWS (three dot-separated parts)")),
     }
-    let (header_b64, payload_b64, signature) = (parts[0], parts[1], parts[2]);
     if signature.is_empty() {
         return Err(Error::new(Code::JoseAlgNotAllowed, "the token is unsigned"));
     }
@@ -84,16 +85,21 @@ pub fn parse_jws(token: &str) -> Result<Jws<'_>> {
 
 /// An ID token: the JWS layer, then the payload as a JSON object.
 pub fn parse(token: &str) -> Result<Token<'_>> {
-    read_payload(parse_jws(token)?)
+    let token = read_payload(parse_jws(token)?)?;
+    claims(&token)?;
+    Ok(token)
 }
 
-/// The payload of a JWS as a JSON object: for a verifier, only once the signature is checked.
+/// The payload of a JWS as text: for a verifier, only once the signature is checked.
 pub fn read_payload(jws: Jws<'_>) -> Result<Token<'_>> {
     let Jws { alg, kid, signing_input, signature, payload } = jws;
-    let claims = json_object::parse(&payload).map_err(|why| Error::new(Code::JwtInvalid, format!("the payload {why}")))?;
-    // from_utf8 cannot fail: serde_json accepted the bytes as JSON text.
     let payload_json = String::from_utf8(payload).map_err(|_| Error::new(Code::JwtInvalid, "the payload is not UTF-8"))?;
-    Ok(Token { alg, kid, signing_input, signature, payload_json, claims })
+    Ok(Token { alg, kid, signing_input, signature, payload_json })
+}
+
+/// The payload's claims: a JSON object without duplicate names, each claim read when asked for.
+pub fn claims<'t>(token: &'t Token<'_>) -> Result<Members<'t>> {
+    json_object::members(&token.payload_json).map_err(|why| Error::new(Code::JwtInvalid, format!("the payload {why}")))
 }
 
 /// `value` names the media type `application/<subtype>`, in either spelling, any case.

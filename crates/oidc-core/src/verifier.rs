@@ -368,7 +368,7 @@ impl Verifier {
             Ok(parsed) => parsed,
             Err(e) => return done(Err(e)),
         };
-        let lifetime: Lifetime = match claims::check(&parsed.claims, &issuer.rules, now()) {
+        let lifetime: Lifetime = match token::claims(&parsed).and_then(|claims| claims::check(&claims, &issuer.rules, now())) {
             Ok(lifetime) => lifetime,
             Err(e) => return done(Err(e)),
         };

@@ -97,7 +97,7 @@ struct Tally {
 fn verify_raw(keys: &KeySet, alg: &str, message: &[u8], signature: &[u8]) -> Result<bool, String> {
     let alg = parse_algorithm(alg).ok_or_else(|| format!("unknown algorithm {alg}"))?;
     match keys.choose(alg, None) {
-        Choice::Key(key) => Ok(verify_signature(key, alg, message, signature).is_ok()),
+        Choice::Key(key) => Ok(verify_signature(key, alg, message, &signature.to_vec()).is_ok()),
         _ => Err(keys.rejected.first().map_or_else(|| "no key fits".to_string(), |r| r.reason.clone())),
     }
 }
