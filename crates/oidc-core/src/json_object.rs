@@ -68,6 +68,11 @@ impl Members<'_> {
         serde_json::from_str(self.raw(name)?).ok()
     }
 
+    /// Whether the object has the member, whatever its value.
+    pub fn contains(&self, name: &str) -> bool {
+        self.raw(name).is_some()
+    }
+
     /// Whether the object has the member with a value other than null, without parsing it.
     pub fn has_value(&self, name: &str) -> bool {
         self.raw(name).is_some_and(|raw| raw != "null")
@@ -259,6 +264,7 @@ mod tests {
                 for (name, value) in &old {
                     assert_eq!(new.get(name).as_ref(), Some(value), "{name}");
                     assert_eq!(new.has_value(name), !value.is_null(), "{name}");
+                    assert!(new.contains(name), "{name}");
                 }
                 assert_eq!(new.get("missing"), None);
             }
