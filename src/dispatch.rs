@@ -19,8 +19,11 @@ use napi::bindgen_prelude::*;
 use napi::UnknownRef;
 use oidc_proxy_core::sign_in::SignInRules;
 use oidc_proxy_core::{Error, Verified, Verifier};
+use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 /// The calling thread checks a signature only for a call that is alone: no verification is
 /// off the thread with its answer not yet back, and none was checked here since the event
@@ -156,25 +159,40 @@ pub fn verify<'env>(env: &'env Env, verifier: &Arc<Verifier>, token: String, ans
     }
 }
 
-/// Step 3: a future on napi's runtime, spawned apart so that a panic comes back as a
-/// JoinError, not an abort. Its answer is parsed back on the JS thread.
+/// Step 3: a future on napi's runtime, its polls caught so that a panic comes back as
+/// ERR_INTERNAL, not an abort. Its answer is parsed back on the JS thread.
 fn off_thread(env: &Env, verifier: Arc<Verifier>, token: String, answer: Answer, try_held: bool) -> Result<Promise<'_>> {
-    let work = async move {
-        let outcome = tokio::spawn(async move {
-            let verified = match try_held.then(|| verifier.verify_held(&token)).flatten() {
-                Some(outcome) => outcome,
-                None => verifier.verify_waiting(&token).await,
-            }?;
-            // The answer's text is made here too: a sign-in's rules are work the event loop
-            // need not do. A first answer is never kept in the memo, so only the text goes back.
-            answer.text(&verifier, &verified)
-        })
-        .await;
-        Ok(outcome.unwrap_or_else(|_| Err(js::internal())))
+    let verification = async move {
+        let verified = match try_held.then(|| verifier.verify_held(&token)).flatten() {
+            Some(outcome) => outcome,
+            None => verifier.verify_waiting(&token).await,
+        }?;
+        // The answer's text is made here too: a sign-in's rules are work the event loop
+        // need not do. A first answer is never kept in the memo, so only the text goes back.
+        answer.text(&verifier, &verified)
     };
+    let work = async move { Ok(CatchPanic(Box::pin(verification)).await.unwrap_or_else(|_| Err(js::internal()))) };
     env.spawn_future_with_callback(work, move |env, outcome| {
         let state = state(env)?;
         state.off_thread = state.off_thread.saturating_sub(1);
         js::parse(env, &outcome.map_err(|e| js::error(env, &e))?)
     })
+}
+
+/// A future whose panics come back as `Err`, like `catch_unwind` for a closure. Once it has
+/// answered it is not polled again. A second task per verification (`tokio::spawn` and its
+/// `JoinError`) did the same at the cost of a task and a wake-up each: docs/benchmarks.md,
+/// "One task per verification".
+struct CatchPanic<F>(Pin<Box<F>>);
+
+impl<F: Future> Future for CatchPanic<F> {
+    type Output = std::thread::Result<F::Output>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match catch_unwind(AssertUnwindSafe(|| self.0.as_mut().poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
+            Err(panic) => Poll::Ready(Err(panic)),
+        }
+    }
 }
