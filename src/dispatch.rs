@@ -25,13 +25,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-/// The calling thread checks a signature only for a call that is alone: no verification is
-/// off the thread with its answer not yet back, and none was checked here since the event
-/// loop last ran its microtasks. A caller awaiting each verification runs the microtasks
-/// between two calls, so every call is checked here; calls made together (a loop without
-/// `await`, `Promise.all`, many requests' lanes) meet one checked here and the rest go off
-/// the thread, where the pool's threads keep the event loop free. The microtask checkpoint
-/// is seen by queueing a marker (`queueMicrotask`) after each check made here.
 /// What one JS environment keeps: the frozen answers and the state of the rule.
 #[derive(Default)]
 struct EnvState {
@@ -53,6 +46,13 @@ fn state(env: &Env) -> Result<&'static mut EnvState> {
 
 /// Queues the marker that says the microtasks ran. Should it fail, `checked_here` stays
 /// set and every later call goes off the thread: slower, never wrong.
+///
+/// The rule it serves: the calling thread checks a signature only for a call that is alone,
+/// no verification off the thread with its answer not yet back and none checked here since
+/// the event loop last ran its microtasks. A caller awaiting each verification runs the
+/// microtasks between two calls, so every call is checked here; calls made together (a loop
+/// without `await`, `Promise.all`, many requests' lanes) meet one checked here and the rest
+/// go off the thread, where the pool's threads keep the event loop free.
 fn mark_checkpoint(env: &Env, here: &mut EnvState) -> Result<()> {
     if here.marker.is_none() {
         let queue: Unknown<'_> = env.get_global()?.get_named_property_unchecked("queueMicrotask")?;

@@ -183,20 +183,7 @@ impl<'de> Deserialize<'de> for UniqueMembers<'de> {
             fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<UniqueMembers<'de>, A::Error> {
                 let mut members = Vec::new();
                 while let Some(Name(name)) = access.next_key()? {
-                    let value: &'de RawValue = access.next_value()?;
-                    // serde_json skips a raw value without its depth limit; `parse` has it.
-                    let text = value.get();
-                    if text.starts_with(['[', '{']) && depth(text) > MAX_VALUE_DEPTH {
-                        return Err(de::Error::custom("nested too deeply"));
-                    }
-                    // serde_json skips a raw value without checking its `\u` escapes or its
-                    // numbers' range; `parse` checks them. A string without escapes has
-                    // neither, and is most of an ID token.
-                    let plain_string = text.starts_with('"') && !text.contains('\\');
-                    if !plain_string && serde_json::from_str::<Valid>(text).is_err() {
-                        return Err(de::Error::custom("nested too deeply or invalid"));
-                    }
-                    members.push((name, value));
+                    members.push((name, access.next_value()?));
                 }
                 Ok(UniqueMembers(members))
             }
@@ -205,13 +192,27 @@ impl<'de> Deserialize<'de> for UniqueMembers<'de> {
     }
 }
 
+/// Whether a raw value is one `parse` accepts. serde_json skips a raw value without its
+/// depth limit, its `\u` escape checks or its numbers' range; `parse` has them. A string
+/// without escapes has none of these, and is most of an ID token.
+fn well_formed(text: &str) -> bool {
+    if text.starts_with(['[', '{']) && depth(text) > MAX_VALUE_DEPTH {
+        return false;
+    }
+    let plain_string = text.starts_with('"') && !text.contains('\\');
+    plain_string || serde_json::from_str::<Valid>(text).is_ok()
+}
+
 /// The object's members, or a short reason that never quotes the input (the reasons of `parse`).
 pub fn members(text: &str) -> Result<Members<'_>, &'static str> {
     let mut sorted = match serde_json::from_str::<UniqueMembers>(text) {
         Ok(UniqueMembers(members)) => members,
-        Err(e) if e.is_data() && !e.to_string().starts_with("nested too deeply") => return Err("is not a JSON object"),
+        Err(e) if e.is_data() => return Err("is not a JSON object"),
         Err(_) => return Err("is not valid JSON"),
     };
+    if !sorted.iter().all(|(_, value)| well_formed(value.get())) {
+        return Err("is not valid JSON");
+    }
     sorted.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     if sorted.windows(2).any(|pair| pair[0].0 == pair[1].0) {
         return Err("has a duplicate member name");
