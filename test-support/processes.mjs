@@ -1,18 +1,44 @@
 // Process and port helpers for every suite (__test__/, e2e/, e2e/create-app/): child processes
 // started by the tests (output kept for failure messages, stopped by pid) and free loopback ports.
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 
-/** A free loopback port, for a server that must be told its port before it starts. */
-export function freePort() {
-  return new Promise((resolve, reject) => {
+// Ports are drawn below the kernel's ephemeral range: a port the kernel handed out once (listen
+// on 0) can be taken by any outgoing connection before our server binds it, and a backend that
+// meets EADDRINUSE never becomes ready. Below the range only a listener can hold a port, and the
+// bind below checks that; ports handed out in this process are not handed out again.
+const EPHEMERAL_START = ephemeralStart();
+const PORT_FLOOR = 10000;
+const handedOut = new Set();
+
+function ephemeralStart() {
+  try {
+    const [low] = fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (Number.isInteger(low) && low > PORT_FLOOR + 1000) return low;
+  } catch {
+    // not Linux
+  }
+  return 32768; // Linux's default, and below the IANA dynamic range
+}
+
+function bindable(port) {
+  return new Promise(resolve => {
     const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
+}
+
+/** A free loopback port, for a server that must be told its port before it starts. */
+export async function freePort() {
+  for (let attempt = 0; attempt < 1000; attempt++) {
+    const port = PORT_FLOOR + Math.floor(Math.random() * (EPHEMERAL_START - PORT_FLOOR));
+    if (handedOut.has(port) || !(await bindable(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error(`no free loopback port between ${PORT_FLOOR} and ${EPHEMERAL_START}`);
 }
 
 // Children still running when the test process exits (a crash, a failed before()) are killed
@@ -72,6 +98,10 @@ export async function waitFor(proc, probe, what, { attempts = 600, intervalMs = 
   for (let i = 0; i < attempts; i++) {
     if (proc.child.exitCode !== null || proc.child.signalCode !== null) {
       throw new Error(`${proc.name} exited (${proc.child.exitCode ?? proc.child.signalCode}) before ${what}:\n${proc.output().slice(-4000)}`);
+    }
+    // A server that could not bind its port stays up but never becomes ready: fail now.
+    if (proc.output().includes('EADDRINUSE')) {
+      throw new Error(`${proc.name} could not bind its port before ${what}:\n${proc.output().slice(-4000)}`);
     }
     try {
       if (await probe()) return;
