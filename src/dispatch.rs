@@ -5,7 +5,8 @@
 //! 2. else, for `verify` and `verifyIdToken`, with the issuer's keys held and no
 //!    verification waiting off the event loop, the signature is checked right here: one
 //!    check alone costs less than the hop to another thread (`mark_checkpoint`);
-//! 3. else a future on napi's runtime does it (and any key fetch), off the event loop.
+//! 3. else it is done off the event loop, in napi's runtime (runtime.rs): on the checking
+//!    thread while it has room, else on the async worker, which also waits for keys.
 //!
 //! A sign-in's first verification always takes step 3: it is made per HTTP request, where
 //! the event loop also carries the request's other work, and checking there lost `/refresh`
@@ -16,12 +17,13 @@ use crate::js::{self, Promise};
 use crate::memo::Memo;
 use crate::sign_in;
 use napi::bindgen_prelude::*;
-use napi::UnknownRef;
+use napi::{JsDeferred, UnknownRef};
 use oidc_proxy_core::sign_in::SignInRules;
 use oidc_proxy_core::{Error, Verified, Verifier};
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -159,24 +161,98 @@ pub fn verify<'env>(env: &'env Env, verifier: &Arc<Verifier>, token: String, ans
     }
 }
 
-/// Step 3: a future on napi's runtime, its polls caught so that a panic comes back as
-/// ERR_INTERNAL, not an abort. Its answer is parsed back on the JS thread.
+/// Settles an off-thread promise on the JS thread, from whichever thread has the answer.
+type Settle = Box<dyn FnOnce(Env) -> Result<UnknownRef<false>> + Send>;
+type Deferred = JsDeferred<UnknownRef<false>, Settle>;
+
+/// Sends the answer's text back; it is parsed into the caller's object on the JS thread.
+fn answer_later(deferred: Deferred, outcome: std::result::Result<Arc<str>, Error>) {
+    deferred.resolve(Box::new(move |env: Env| {
+        let state = state(&env)?;
+        state.off_thread = state.off_thread.saturating_sub(1);
+        let value = js::parse(&env, &outcome.map_err(|e| js::error(&env, &e))?)?;
+        UnknownRef::from_unknown(value)
+    }))
+}
+
+/// Checks queued on the checking thread or running there, process-wide like the runtime.
+static ON_CHECKING_THREAD: AtomicUsize = AtomicUsize::new(0);
+
+/// How many checks may wait on the checking thread before the next goes to the async worker.
+/// Below it one thread does every check, the cheapest at everyday rates; beyond it the
+/// second thread shares the load. Measured (docs/benchmarks.md, "One checking thread, one
+/// overflow worker"): 2 splits a timer's pair of calls between the threads; 4 keeps them on
+/// one and gave the most at 64 in flight (8 and 16 less).
+const CHECKING_QUEUE: usize = 4;
+
+/// Takes its place on the checking thread, and gives it back when the check is done.
+struct CheckingSlot;
+
+impl CheckingSlot {
+    fn take() -> Option<CheckingSlot> {
+        let taken = ON_CHECKING_THREAD.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < CHECKING_QUEUE).then_some(n + 1));
+        taken.is_ok().then_some(CheckingSlot)
+    }
+}
+
+impl Drop for CheckingSlot {
+    fn drop(&mut self) {
+        ON_CHECKING_THREAD.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Step 3, off the event loop, in napi's runtime (runtime.rs): on the checking thread while
+/// fewer than CHECKING_QUEUE checks wait there, else in a future on the async worker, which
+/// also waits for keys to be fetched when they must be. The answer's text is made off the
+/// event loop too: a sign-in's rules are work the event loop need not do. Either way a panic
+/// comes back as ERR_INTERNAL, not an abort, and the answer is parsed on the JS thread.
 fn off_thread(env: &Env, verifier: Arc<Verifier>, token: String, answer: Answer, try_held: bool) -> Result<Promise<'_>> {
+    let (deferred, promise) = env.create_deferred::<UnknownRef<false>, Settle>()?;
+    let promise = Promise::from_unknown(promise.to_unknown())?;
+    // Kept to reject with, should napi's runtime be gone (its spawn panics then), so that
+    // the promise is still settled; the first of the two to settle wins.
+    let fallback = deferred.clone();
+    let spawned = catch_unwind(AssertUnwindSafe(move || match try_held.then(CheckingSlot::take).flatten() {
+        Some(slot) => {
+            napi::bindgen_prelude::spawn_blocking(move || {
+                let _slot = slot;
+                check_held(deferred, verifier, token, answer)
+            });
+        }
+        None => on_async_worker(deferred, verifier, token, answer, try_held),
+    }));
+    if spawned.is_err() {
+        answer_later(fallback, Err(js::internal()));
+    }
+    Ok(promise)
+}
+
+/// On the checking thread: the check with the keys held, or, when they must be fetched
+/// first, on to the async worker.
+fn check_held(deferred: Deferred, verifier: Arc<Verifier>, token: String, answer: Answer) {
+    let held =
+        catch_unwind(AssertUnwindSafe(|| verifier.verify_held(&token).map(|outcome| outcome.and_then(|v| answer.text(&verifier, &v)))));
+    match held {
+        Ok(Some(outcome)) => answer_later(deferred, outcome),
+        Ok(None) => on_async_worker(deferred, verifier, token, answer, false),
+        Err(_) => answer_later(deferred, Err(js::internal())),
+    }
+}
+
+/// A future on the async worker: the check with the keys held (`try_held`), else once the
+/// key store has them. Its polls are caught, so that a panic comes back as ERR_INTERNAL.
+fn on_async_worker(deferred: Deferred, verifier: Arc<Verifier>, token: String, answer: Answer, try_held: bool) {
     let verification = async move {
         let verified = match try_held.then(|| verifier.verify_held(&token)).flatten() {
             Some(outcome) => outcome,
             None => verifier.verify_waiting(&token).await,
         }?;
-        // The answer's text is made here too: a sign-in's rules are work the event loop
-        // need not do. A first answer is never kept in the memo, so only the text goes back.
         answer.text(&verifier, &verified)
     };
-    let work = async move { Ok(CatchPanic(Box::pin(verification)).await.unwrap_or_else(|_| Err(js::internal()))) };
-    env.spawn_future_with_callback(work, move |env, outcome| {
-        let state = state(env)?;
-        state.off_thread = state.off_thread.saturating_sub(1);
-        js::parse(env, &outcome.map_err(|e| js::error(env, &e))?)
-    })
+    napi::bindgen_prelude::spawn(async move {
+        let outcome = CatchPanic(Box::pin(verification)).await.unwrap_or_else(|_| Err(js::internal()));
+        answer_later(deferred, outcome);
+    });
 }
 
 /// A future whose panics come back as `Err`, like `catch_unwind` for a closure. Once it has

@@ -3,7 +3,7 @@
 //!
 //! Every verification goes through `dispatch::verify`: a token verified before is a cache
 //! lookup answered with the object it got before; any other is checked on the calling
-//! thread when nothing else is waiting, else as a future on napi's runtime. A panic in any
+//! thread when nothing else is waiting, else off it in napi's runtime. A panic in any
 //! step becomes ERR_INTERNAL, never an abort.
 
 mod dispatch;
@@ -14,6 +14,7 @@ mod issuers;
 mod js;
 mod memo;
 mod options;
+mod runtime;
 mod sign_in;
 
 use napi::bindgen_prelude::*;
@@ -114,7 +115,7 @@ fn verify_on<'env>(env: &'env Env, verifier: &Arc<Verifier>, token: &Unknown<'_>
 }
 
 /// A sign-in: the verification of `verify_on`, then the sign-in result computed in the same
-/// place (on the calling thread, or in the future on napi's runtime).
+/// place (on the calling thread, or off it in napi's runtime).
 fn sign_in_on<'env>(
     env: &'env Env,
     verifier: &Arc<Verifier>,
