@@ -190,8 +190,12 @@ struct CheckingSlot;
 
 impl CheckingSlot {
     fn take() -> Option<CheckingSlot> {
-        let taken = ON_CHECKING_THREAD.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < CHECKING_QUEUE).then_some(n + 1));
-        taken.is_ok().then_some(CheckingSlot)
+        // A slot is made only once its place is taken: one dropped unmade would give back a
+        // place it never had.
+        match ON_CHECKING_THREAD.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < CHECKING_QUEUE).then_some(n + 1)) {
+            Ok(_) => Some(CheckingSlot),
+            Err(_) => None,
+        }
     }
 }
 
