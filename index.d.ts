@@ -101,7 +101,8 @@ export declare class SignInRules {
 
 /**
  * Key and token cache hits and misses, discovery and JWKS fetches by result,
- * verifications by result (the core's counters, by name; see `counters()`).
+ * verifications by result and by the thread that checked them (the core's counters, by
+ * name; see `counters()`).
  */
 export declare function cacheStats(): CacheStats
 
@@ -127,6 +128,12 @@ export interface CacheStats {
   verifyOk: number
   /** Verifications that failed, each counted once. */
   verifyError: number
+  /** Verifications checked on the calling thread (the event loop). */
+  checkedOnCallingThread: number
+  /** Verifications checked on the checking thread. */
+  checkedOnCheckingThread: number
+  /** Verifications checked on the async worker: the checking thread's overflow, and those that waited for keys. */
+  checkedOnAsyncWorker: number
 }
 
 /** A verified email address in an allowed domain, split once. */

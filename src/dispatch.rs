@@ -19,7 +19,7 @@ use crate::sign_in;
 use napi::bindgen_prelude::*;
 use napi::{JsDeferred, UnknownRef};
 use oidc_proxy_core::sign_in::SignInRules;
-use oidc_proxy_core::{Error, Verified, Verifier};
+use oidc_proxy_core::{stats, Error, Verified, Verifier};
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
@@ -54,7 +54,7 @@ fn state(env: &Env) -> Result<&'static mut EnvState> {
 /// the event loop last ran its microtasks. A caller awaiting each verification runs the
 /// microtasks between two calls, so every call is checked here; calls made together (a loop
 /// without `await`, `Promise.all`, many requests' lanes) meet one checked here and the rest
-/// go off the thread, where the pool's threads keep the event loop free.
+/// go off the thread, where the runtime's threads keep the event loop free.
 fn mark_checkpoint(env: &Env, here: &mut EnvState) -> Result<()> {
     if here.marker.is_none() {
         let queue: Unknown<'_> = env.get_global()?.get_named_property_unchecked("queueMicrotask")?;
@@ -147,6 +147,7 @@ pub fn verify<'env>(env: &'env Env, verifier: &Arc<Verifier>, token: String, ans
     match at_once {
         Ok(Some((outcome, again))) => {
             if !again {
+                stats::count(stats::CHECKED_ON_CALLING_THREAD);
                 state.checked_here = true;
                 let _ = mark_checkpoint(env, state);
             }
@@ -237,7 +238,10 @@ fn check_held(deferred: Deferred, verifier: Arc<Verifier>, token: String, answer
     let held =
         catch_unwind(AssertUnwindSafe(|| verifier.verify_held(&token).map(|outcome| outcome.and_then(|v| answer.text(&verifier, &v)))));
     match held {
-        Ok(Some(outcome)) => answer_later(deferred, outcome),
+        Ok(Some(outcome)) => {
+            stats::count(stats::CHECKED_ON_CHECKING_THREAD);
+            answer_later(deferred, outcome)
+        }
         Ok(None) => on_async_worker(deferred, verifier, token, answer, false),
         Err(_) => answer_later(deferred, Err(js::internal())),
     }
@@ -255,6 +259,7 @@ fn on_async_worker(deferred: Deferred, verifier: Arc<Verifier>, token: String, a
     };
     napi::bindgen_prelude::spawn(async move {
         let outcome = CatchPanic(Box::pin(verification)).await.unwrap_or_else(|_| Err(js::internal()));
+        stats::count(stats::CHECKED_ON_ASYNC_WORKER);
         answer_later(deferred, outcome);
     });
 }

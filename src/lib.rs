@@ -304,10 +304,17 @@ pub struct CacheStats {
     pub verify_ok: f64,
     /// Verifications that failed, each counted once.
     pub verify_error: f64,
+    /// Verifications checked on the calling thread (the event loop).
+    pub checked_on_calling_thread: f64,
+    /// Verifications checked on the checking thread.
+    pub checked_on_checking_thread: f64,
+    /// Verifications checked on the async worker: the checking thread's overflow, and those that waited for keys.
+    pub checked_on_async_worker: f64,
 }
 
 /// Key and token cache hits and misses, discovery and JWKS fetches by result,
-/// verifications by result (the core's counters, by name; see `counters()`).
+/// verifications by result and by the thread that checked them (the core's counters, by
+/// name; see `counters()`).
 #[napi]
 pub fn cache_stats() -> CacheStats {
     let v = stats::values();
@@ -323,6 +330,9 @@ pub fn cache_stats() -> CacheStats {
         jwks_fetch_error: n(stats::JWKS_FETCH_ERROR),
         verify_ok: n(stats::VERIFY_OK),
         verify_error: n(stats::VERIFY_ERROR),
+        checked_on_calling_thread: n(stats::CHECKED_ON_CALLING_THREAD),
+        checked_on_checking_thread: n(stats::CHECKED_ON_CHECKING_THREAD),
+        checked_on_async_worker: n(stats::CHECKED_ON_ASYNC_WORKER),
     }
 }
 

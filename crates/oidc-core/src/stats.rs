@@ -1,5 +1,6 @@
 //! Process-wide counters, read by the Backstage module and exported as metrics. Each is
-//! counted in one place: the verifier for tokens and key lookups, the key store for fetches.
+//! counted in one place: the verifier for tokens and key lookups, the key store for fetches,
+//! the addon's dispatch for the thread a check ran on.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -38,6 +39,11 @@ const VERIFICATIONS: Metric = Metric {
     description: "ID token verifications by outcome (ok, error), each counted once, in the native core",
 };
 
+const CHECKS: Metric = Metric {
+    name: "auth.oidc_proxy.checks",
+    description: "Verifications not answered from the token cache, by the thread that checked them (calling, checking, worker)",
+};
+
 counters! {
     KEY_CACHE_HIT = "keyCacheHit", LOOKUPS, [("cache", "key"), ("result", "hit")];
     KEY_CACHE_MISS = "keyCacheMiss", LOOKUPS, [("cache", "key"), ("result", "miss")];
@@ -49,6 +55,9 @@ counters! {
     JWKS_FETCH_ERROR = "jwksFetchError", FETCHES, [("document", "jwks"), ("result", "error")];
     VERIFY_OK = "verifyOk", VERIFICATIONS, [("outcome", "ok")];
     VERIFY_ERROR = "verifyError", VERIFICATIONS, [("outcome", "error")];
+    CHECKED_ON_CALLING_THREAD = "checkedOnCallingThread", CHECKS, [("thread", "calling")];
+    CHECKED_ON_CHECKING_THREAD = "checkedOnCheckingThread", CHECKS, [("thread", "checking")];
+    CHECKED_ON_ASYNC_WORKER = "checkedOnAsyncWorker", CHECKS, [("thread", "worker")];
 }
 
 static COUNTS: [AtomicU64; COUNTERS.len()] = [const { AtomicU64::new(0) }; COUNTERS.len()];
