@@ -6,16 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  OidcVerifier,
-  ErrorCode,
-  errorCodes,
-  errorCodeTable,
-  cacheStats,
-  counters,
-  verifyIdToken,
-  validateOptions,
-} from '../index.js';
+import { OidcVerifier, ErrorCode, errorCodes, errorCodeTable, cacheStats, counters, verifyIdToken, validateOptions } from '../index.js';
 import { errorTable, documentedTable } from '../scripts/error-table.mjs';
 import { startIssuer, optionsFor } from '../test-support/test-issuer.mjs';
 
@@ -41,11 +32,7 @@ test('error codes are one table: the core, the napi ErrorCode, index.d.ts, the d
     assert.ok(remedy.length > 10, `${code} has a remedy`);
   }
   // The table operators read (docs/troubleshooting.md) is written from the core's table.
-  assert.equal(
-    documentedTable(),
-    errorTable(),
-    'docs/troubleshooting.md differs from the core: run node scripts/error-table.mjs',
-  );
+  assert.equal(documentedTable(), errorTable(), 'docs/troubleshooting.md differs from the core: run node scripts/error-table.mjs');
   // The module's own refusals use codes of the table, not strings of their own.
   const refusals = fs.readFileSync(path.join(root, 'backstage/refusals.ts'), 'utf8');
   for (const [, code] of refusals.matchAll(/'(ERR_[A-Z_]+)'/g)) assert.ok(codes.includes(code), code);
@@ -86,19 +73,9 @@ test('one verifier verifies many tokens; a repeated token is a cache hit counted
   assert.equal(delta('keyCacheMiss'), 0);
   assert.equal(delta('checkedOnCallingThread') + delta('checkedOnCheckingThread') + delta('checkedOnAsyncWorker'), 1);
   assert.deepEqual(Object.keys(after).sort(), [
-    'checkedOnAsyncWorker',
-    'checkedOnCallingThread',
-    'checkedOnCheckingThread',
-    'discoveryFetchError',
-    'discoveryFetchOk',
-    'jwksFetchError',
-    'jwksFetchOk',
-    'keyCacheHit',
-    'keyCacheMiss',
-    'tokenCacheHit',
-    'tokenCacheMiss',
-    'verifyError',
-    'verifyOk',
+    'checkedOnAsyncWorker', 'checkedOnCallingThread', 'checkedOnCheckingThread',
+    'discoveryFetchError', 'discoveryFetchOk', 'jwksFetchError', 'jwksFetchOk', 'keyCacheHit', 'keyCacheMiss',
+    'tokenCacheHit', 'tokenCacheMiss', 'verifyError', 'verifyOk',
   ]);
 });
 

@@ -10,10 +10,7 @@ import { startIssuer, optionsFor } from '../test-support/test-issuer.mjs';
 const PENDING = Symbol('pending');
 /** Whether `promise` was settled when it was returned (a rejection counts as settled). */
 const settledAtOnce = promise =>
-  Promise.race([promise, Promise.resolve(PENDING)]).then(
-    v => v !== PENDING,
-    () => true,
-  );
+  Promise.race([promise, Promise.resolve(PENDING)]).then(v => v !== PENDING, () => true);
 
 async function withVerifier(body) {
   const issuer = await startIssuer({ algs: ['RS256'] });
@@ -26,7 +23,9 @@ async function withVerifier(body) {
   }
 }
 
-const distinct = (issuer, n) => Promise.all(Array.from({ length: n }, (_, i) => issuer.sign({ nonce: `n${i}` })));
+// Tokens no verifier here has seen: the same claims signed in the same second are the same token.
+let signed = 0;
+const distinct = (issuer, n) => Promise.all(Array.from({ length: n }, () => issuer.sign({ nonce: `n${signed++}` })));
 
 test('awaited one at a time, every verification is answered on the calling thread', () =>
   withVerifier(async (issuer, verifier) => {
@@ -76,7 +75,7 @@ test('verifications in other lanes of work (each after an await) still meet one 
     assert.ok(atOnce <= tokens.length / 8, `${atOnce} of ${tokens.length} checked on the calling thread`);
   }));
 
-test("a sign-in's first verification is never checked on the calling thread; its answer again is", () =>
+test('a sign-in\'s first verification is never checked on the calling thread; its answer again is', () =>
   withVerifier(async (issuer, verifier) => {
     const rules = new SignInRules({ resolvers: [{ lookup: 'email', allowedDomains: ['example.com'] }] });
     const header = await issuer.sign();
@@ -89,33 +88,26 @@ test("a sign-in's first verification is never checked on the calling thread; its
 // Off the event loop (src/dispatch.rs, step 3): the checking thread while at most 4 checks
 // wait there, the async worker beyond. Read from the counters of the thread that checked.
 const checks = () => {
-  const {
-    checkedOnCallingThread: calling,
-    checkedOnCheckingThread: checking,
-    checkedOnAsyncWorker: worker,
-  } = cacheStats();
+  const { checkedOnCallingThread: calling, checkedOnCheckingThread: checking, checkedOnAsyncWorker: worker } = cacheStats();
   return { calling, checking, worker };
 };
 const since = (before, after) => Object.fromEntries(Object.keys(after).map(k => [k, after[k] - before[k]]));
-// Tokens no verifier here has seen (the same claims signed in the same second are the same token).
-let made = 0;
-const fresh = (issuer, n) => Promise.all(Array.from({ length: n }, () => issuer.sign({ nonce: `fresh-${made++}` })));
 
 test('checks are counted by the thread that made them: one at a time on the checking thread, a burst overflows to the worker', () =>
   withVerifier(async (issuer, verifier) => {
     const rules = new SignInRules({ resolvers: [{ lookup: 'email', allowedDomains: ['example.com'] }] });
     const awaited = async n => {
-      for (const token of await fresh(issuer, n)) await verifier.signIn(token, rules);
+      for (const token of await distinct(issuer, n)) await verifier.signIn(token, rules);
     };
     let before = checks();
-    for (const token of await fresh(issuer, 10)) await verifier.verify(token);
+    for (const token of await distinct(issuer, 10)) await verifier.verify(token);
     assert.deepEqual(since(before, checks()), { calling: 10, checking: 0, worker: 0 });
 
     before = checks();
     await awaited(20);
     assert.deepEqual(since(before, checks()), { calling: 0, checking: 20, worker: 0 });
 
-    const burst = await fresh(issuer, 64);
+    const burst = await distinct(issuer, 64);
     before = checks();
     await Promise.all(burst.map(token => verifier.signIn(token, rules)));
     const spread = since(before, checks());

@@ -1,8 +1,8 @@
 // CPU per off-thread verification, by thread, at a fixed offered rate: this module's signIn
 // (always off the event loop) against jose (WebCrypto on libuv's pool), distinct RS256
 // tokens. The rate is below saturation on purpose: it is the cost a backend pays per
-// sign-in at an everyday load, which a saturated throughput run does not show (a thread
-// that wakes, searches for work and parks again is cheap when it never parks).
+// sign-in at an everyday load, which a saturated throughput run does not show (threads that
+// sleep and wake for every check cost more than threads that never run out of work).
 //
 //   node bench/thread-cpu.mjs [addon.node ...]   (BENCH_RATE per second, BENCH_ROUNDS)
 //

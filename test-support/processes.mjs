@@ -97,9 +97,7 @@ export function startProcess(command, args, { env, cwd, name, group = false, kil
 export async function waitFor(proc, probe, what, { attempts = 600, intervalMs = 100 } = {}) {
   for (let i = 0; i < attempts; i++) {
     if (proc.child.exitCode !== null || proc.child.signalCode !== null) {
-      throw new Error(
-        `${proc.name} exited (${proc.child.exitCode ?? proc.child.signalCode}) before ${what}:\n${proc.output().slice(-4000)}`,
-      );
+      throw new Error(`${proc.name} exited (${proc.child.exitCode ?? proc.child.signalCode}) before ${what}:\n${proc.output().slice(-4000)}`);
     }
     // A server that could not bind its port stays up but never becomes ready: fail now.
     if (proc.output().includes('EADDRINUSE')) {
