@@ -51,8 +51,11 @@ test('a sign-in answered again gets one shared, frozen result for the same rules
     const rules = new SignInRules({ resolvers: [{ lookup: 'email', allowedDomains: ['example.com'] }] });
     const other = new SignInRules({ resolvers: [{ lookup: 'emailLocalPart' }] });
     const header = await issuer.sign();
-    await verifier.signIn(header, rules);
+    const first = await verifier.signIn(header, rules);
+    assert.equal(first.repeated, false, 'a first verification');
     const again = await verifier.signIn(header, rules);
+    assert.equal(again.repeated, true, 'answered from the token cache');
+    assert.equal(again.id, first.id, 'the same verification');
     assert.equal(await verifier.signIn(header, rules), again);
     assert.ok(deeplyFrozen(again));
     const underOther = await verifier.signIn(header, other);

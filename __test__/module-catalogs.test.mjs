@@ -289,8 +289,10 @@ describe('one native call per sign-in', () => {
     assert.equal(identity.userEntityRef, 'user:default/jane');
     assert.deepEqual(identity.ownershipEntityRefs, ['user:default/jane', 'group:default/devs']);
     assert.deepEqual(calls, ['OidcVerifier.signIn']);
-    calls.length = 0;
-    await signedIn(await backend.refresh(token));
-    assert.deepEqual(calls, ['OidcVerifier.signIn'], 'a repeat served from the sign-in cache');
+    for (const what of ['the second sign-in, kept', 'a repeat served from the sign-in cache']) {
+      calls.length = 0;
+      await signedIn(await backend.refresh(token));
+      assert.deepEqual(calls, ['OidcVerifier.signIn'], what);
+    }
   });
 });

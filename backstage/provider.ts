@@ -88,7 +88,7 @@ export function createOidcProxyProviderFactory(options: OidcProxyProviderFactory
             res.status(200).type('application/json').send(hit);
           } else {
             const body = await signInAnew(req);
-            if (key !== undefined) cache.set(key, body);
+            if (key !== undefined && signIn?.repeated) cache.set(key, body);
             res.status(200).json(body);
           }
           recordSignIn(hit ? 'cache_hit' : 'ok');

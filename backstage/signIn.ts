@@ -39,6 +39,8 @@ export interface EntryResult {
 export interface SignInResult {
   /** The verifier's id of this verification (the sign-in cache's key), null when not kept. */
   id: number | null;
+  /** The verifier had verified the token before (answered from its token cache). */
+  repeated: boolean;
   /** The configured issuer that verified the token. */
   issuer: string;
   claims: Record<string, unknown>;

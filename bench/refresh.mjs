@@ -196,12 +196,19 @@ async function loadOnce(agent, { port, child }, tokens, inFlight, limitMs) {
   };
 }
 
+/**
+ * Rounds run before the measured ones. A backend's CPU per distinct-token request keeps
+ * falling through its first two rounds of 2,000 (V8 still compiling the request path):
+ * 985, 860, then 690 µs and steady, in one run; one warm-up round left that in the figures.
+ */
+const WARM_UP_ROUNDS = 2;
+
 /** The workload label for a scenario: `/refresh end to end (<resolver>), 32 in flight`. */
 export const refreshLabel = (scenario, inFlight = 32) => `/refresh end to end (${scenario.label}), ${inFlight} in flight`;
 
 /**
  * Both backends for one scenario: rounds of `requests` distinct tokens then `requests` of
- * the same token, alternating backends; the first round is a warm-up.
+ * the same token, alternating backends; the first WARM_UP_ROUNDS are a warm-up.
  */
 async function runScenario(scenario, { issuer, key, dir, rounds, log, requests, inFlight, limitMs }) {
   const backends = {};
@@ -212,20 +219,21 @@ async function runScenario(scenario, { issuer, key, dir, rounds, log, requests, 
       backends[which] = await startBackend(which, issuer.url, dir, scenario);
       agents[which] = new http.Agent({ keepAlive: true, maxSockets: inFlight });
     }
-    // Distinct tokens: each is sent once in the whole run (warm-up round included).
-    log(`, signing ${(rounds + 1) * 2 * requests + 3} tokens`);
-    const pool = await signPool(key, issuer.url, (rounds + 1) * 2 * requests + 3);
+    // Distinct tokens: each is sent once in the whole run (warm-up rounds included).
+    const total = (rounds + WARM_UP_ROUNDS) * 2 * requests + 3;
+    log(`, signing ${total} tokens`);
+    const pool = await signPool(key, issuer.url, total);
     for (const which of Object.keys(SIDES)) await waitReady(backends[which], pool.pop(), agents[which], scenario.userEntityRef);
     const same = new Array(requests).fill(pool.pop());
     const samples = { distinct: { ours: [], jose: [] }, same: { ours: [], jose: [] } };
     log(' ');
-    for (let round = 0; round <= rounds; round++) {
+    for (let round = 0; round < WARM_UP_ROUNDS + rounds; round++) {
       const order = round % 2 ? ['jose', 'ours'] : ['ours', 'jose'];
       for (const which of order) {
         const distinct = pool.splice(0, requests);
         const d = await load(agents[which], backends[which], distinct, inFlight, limitMs);
         const s = await load(agents[which], backends[which], same, inFlight, limitMs);
-        if (round > 0) {
+        if (round >= WARM_UP_ROUNDS) {
           samples.distinct[which].push(d);
           samples.same[which].push(s);
         }

@@ -89,11 +89,12 @@ impl Answer {
         }
     }
 
-    /// The answer's JSON text (the sign-in result is computed here, from the verified claims).
-    fn text(&self, verifier: &Verifier, verified: &Verified) -> std::result::Result<Arc<str>, Error> {
+    /// The answer's JSON text (the sign-in result is computed here, from the verified claims);
+    /// `again`: answered from the token cache, which a sign-in result reports as `repeated`.
+    fn text(&self, verifier: &Verifier, verified: &Verified, again: bool) -> std::result::Result<Arc<str>, Error> {
         match self {
             Answer::Claims => Ok(Arc::clone(&verified.claims_json)),
-            Answer::SignIn(rules) => sign_in::result(verifier, verified, rules),
+            Answer::SignIn(rules) => sign_in::result(verifier, verified, rules, again),
         }
     }
 }
@@ -116,7 +117,7 @@ fn to_js<'env>(
             return Ok(object.to_unknown());
         }
     }
-    let text = match catch_unwind(AssertUnwindSafe(|| answer.text(verifier, verified))) {
+    let text = match catch_unwind(AssertUnwindSafe(|| answer.text(verifier, verified, again))) {
         Ok(text) => text.map_err(|e| js::error(env, &e))?,
         Err(_) => return Err(js::error(env, &js::internal())),
     };
@@ -235,8 +236,9 @@ fn off_thread(env: &Env, verifier: Arc<Verifier>, token: String, answer: Answer,
 /// On the checking thread: the check with the keys held, or, when they must be fetched
 /// first, on to the async worker.
 fn check_held(deferred: Deferred, verifier: Arc<Verifier>, token: String, answer: Answer) {
-    let held =
-        catch_unwind(AssertUnwindSafe(|| verifier.verify_held(&token).map(|outcome| outcome.and_then(|v| answer.text(&verifier, &v)))));
+    let held = catch_unwind(AssertUnwindSafe(|| {
+        verifier.verify_held(&token).map(|outcome| outcome.and_then(|v| answer.text(&verifier, &v, false)))
+    }));
     match held {
         Ok(Some(outcome)) => {
             stats::count(stats::CHECKED_ON_CHECKING_THREAD);
@@ -255,7 +257,7 @@ fn on_async_worker(deferred: Deferred, verifier: Arc<Verifier>, token: String, a
             Some(outcome) => outcome,
             None => verifier.verify_waiting(&token).await,
         }?;
-        answer.text(&verifier, &verified)
+        answer.text(&verifier, &verified, false)
     };
     napi::bindgen_prelude::spawn(async move {
         let outcome = CatchPanic(Box::pin(verification)).await.unwrap_or_else(|_| Err(js::internal()));

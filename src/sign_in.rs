@@ -110,12 +110,18 @@ impl SignInRules {
     }
 }
 
-/// The sign-in result of a verified token: `{"id", "issuer", "claims", "profile", "resolvers", "groupsLeftOut"}`.
-/// `id` is the verifier's id of its kept verification (see `verificationId`).
+/// The sign-in result of a verified token: `{"id", "repeated", "issuer", "claims", "profile", "resolvers", "groupsLeftOut"}`.
+/// `id` is the verifier's id of its kept verification (see `verificationId`); `repeated`:
+/// the token was answered from the token cache (this verifier had verified it before).
 /// The email rules see the `allowedDomains` of the issuer that verified the token.
-pub fn result(verifier: &Verifier, verified: &Verified, rules: &sign_in::SignInRules) -> std::result::Result<Arc<str>, Error> {
+pub fn result(
+    verifier: &Verifier,
+    verified: &Verified,
+    rules: &sign_in::SignInRules,
+    repeated: bool,
+) -> std::result::Result<Arc<str>, Error> {
     let id = if verified.id == 0 { "null".to_owned() } else { verified.id.to_string() };
     let rest = rules.evaluate(&verified.claims_json, verifier.issuer_allowed_domains(verified.issuer_index))?;
     let issuer = serde_json::Value::from(verifier.issuer(verified.issuer_index).unwrap_or_default());
-    Ok(Arc::from(format!("{{\"id\":{id},\"issuer\":{issuer},{}", &rest[1..])))
+    Ok(Arc::from(format!("{{\"id\":{id},\"repeated\":{repeated},\"issuer\":{issuer},{}", &rest[1..])))
 }
