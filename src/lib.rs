@@ -190,8 +190,9 @@ impl OidcVerifier {
 
     /// The one native call of a sign-in: reads the token from the header's value (a
     /// `Bearer ` form too), verifies it as `verify` does, and resolves with the claims, the
-    /// profile, one result per resolver entry of `rules`, and the id of this verification
-    /// (see `verificationId`). Rejects as `verify` does; an entry's refusal is in its result.
+    /// profile, one result per resolver entry of `rules`, the id of this verification
+    /// (see `verificationId`) and `repeated`, true when the token was verified before and
+    /// answered from the token cache. Rejects as `verify` does; an entry's refusal is in its result.
     /// Answers again are one shared, deeply frozen object per token and `rules`, as for `verify`.
     #[napi(catch_unwind, ts_args_type = "headerValue: string, rules: SignInRules", ts_return_type = "Promise<Record<string, unknown>>")]
     pub fn sign_in<'env>(&self, env: &'env Env, header_value: Unknown<'_>, rules: &SignInRules) -> Result<js::Promise<'env>> {
