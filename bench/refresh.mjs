@@ -24,6 +24,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
 const SIDES = { ours: 'oidcProxy (this)', jose: 'jose-based module' };
 export const JOSE_MODULE = SIDES.jose;
+/** The contender of a ratio row: this module's figure over the jose module's, round by round. */
+export const PAIRED = 'this ÷ jose, same round';
 
 /** The module's dist/ is what the backend loads by package name: build it when missing or stale. */
 function ensureModuleBuilt(log) {
@@ -246,14 +248,23 @@ async function runScenario(scenario, { issuer, key, dir, rounds, log, requests, 
         rows.push({ workload, alg: 'RS256', contender: SIDES[which], unit, better, ...summary(samples[kind][which].map(f)) });
       }
     };
+    // This module's figure over the jose module's from the same round (the two ran back to
+    // back): a shared machine's load drifts over a run by more than the difference measured,
+    // and a ratio per round cancels what both runs of a round shared.
+    const paired = (workload, kind, f) => {
+      const ratios = samples[kind].ours.map((x, i) => f(x) / f(samples[kind].jose[i]));
+      rows.push({ workload, alg: 'RS256', contender: PAIRED, unit: '×', better: 'none', ...summary(ratios) });
+    };
     const label = refreshLabel(scenario, inFlight);
     for (const [kind, name] of [['distinct', 'distinct tokens'], ['same', 'same token repeated']]) {
       add(`${label}, ${name}: requests/s`, 'requests/s', 'higher', kind, x => x.rps);
       add(`${label}, ${name}: p50 latency`, 'ms', 'lower', kind, x => x.p50);
       add(`${label}, ${name}: p99 latency`, 'ms', 'lower', kind, x => x.p99);
-      if (samples[kind].ours.every(x => x.cpuUs != null)) {
-        add(`${label}, ${name}: backend CPU per request`, 'µs', 'lower', kind, x => x.cpuUs);
-      }
+      const cpu = samples[kind].ours.every(x => x.cpuUs != null);
+      if (cpu) add(`${label}, ${name}: backend CPU per request`, 'µs', 'lower', kind, x => x.cpuUs);
+      paired(`${label}, ${name}, paired by round: requests/s`, kind, x => x.rps);
+      paired(`${label}, ${name}, paired by round: p99 latency`, kind, x => x.p99);
+      if (cpu) paired(`${label}, ${name}, paired by round: backend CPU per request`, kind, x => x.cpuUs);
     }
     return rows;
   } finally {
